@@ -1,0 +1,96 @@
+/*
+ * The machine: one struct vm per process, passed everywhere (no globals for
+ * machine state).  Owned by core/; devices and x86/ tables read it.
+ *
+ * Guest-physical layout (bhyve's):
+ *   [0, lowmem)                     RAM, lowmem = min(memsize, 3 GiB)
+ *   [3 GiB, 4 GiB)                  PCI hole: 32-bit BARs, IOAPIC, LAPIC, ECAM
+ *   [4 GiB, 4 GiB + highmem)        the rest of RAM
+ *   above that                      64-bit BARs
+ */
+#ifndef KHYVE_CORE_VM_H
+#define KHYVE_CORE_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "vmm/vmm.h"
+
+#define GiB		(1ULL << 30)
+#define MiB		(1ULL << 20)
+#define LOWMEM_LIMIT	(3 * GiB)	/* top of low RAM, bottom of the PCI hole */
+#define HIGHMEM_BASE	(4 * GiB)
+#define LAPIC_BASE	0xfee00000ULL
+#define IOAPIC_BASE	0xfec00000ULL
+
+/* Why the machine stopped: the seeds' exit statuses. */
+enum vm_suspend_how {
+	VM_RUNNING	= -1,
+	VM_SUSPEND_RESET = 0,		/* guest reboot: status 0 */
+	VM_SUSPEND_POWEROFF = 1,	/* guest power-off: status 1 */
+	VM_SUSPEND_HALT = 2,		/* guest halt: status 2 */
+	VM_SUSPEND_TRIPLEFAULT = 3,	/* triple fault: status 3 */
+	VM_SUSPEND_ERROR = 4,		/* VMM error: status 4 */
+};
+
+struct vcpu;
+struct inout_table;
+struct mmio_table;
+struct mevent;
+
+struct vm {
+	const char	*name;
+	struct vmm_vm	kvm;
+
+	/* Topology (calc_topology). */
+	int		ncpus;
+	uint16_t	sockets, cores, threads;
+
+	/* Guest RAM: one shared file, low part at gpa 0, high part at 4 GiB. */
+	uint64_t	memsize;
+	uint64_t	lowmem;		/* bytes of RAM below the hole */
+	uint64_t	highmem;	/* bytes of RAM at HIGHMEM_BASE */
+	int		mem_fd;		/* the RAM file (memfd or /run/khyve/NAME/mem) */
+	uint8_t		*mem;		/* host mapping of the whole file */
+
+	struct vcpu	*vcpus;		/* ncpus of them */
+	struct inout_table *io;
+	struct mmio_table *mmio;
+	struct mevent	*events;	/* the event loop (core/mevent.h) */
+
+	/* Set once by the first vm_suspend(); the vCPU threads and main watch it. */
+	_Atomic int	suspended;	/* enum vm_suspend_how */
+
+	/* Options the exit handlers consult (read once from the config). */
+	bool		strictio;	/* -e */
+	bool		strictmsr;	/* !-w */
+	bool		x2apic;		/* -x */
+};
+
+/*
+ * The one checked guest-physical → host translation every device uses.
+ * Returns NULL unless all of [gpa, gpa+len) is guest RAM (no wrap, no
+ * straddling the PCI hole).
+ */
+void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* Copy helpers built on vm_gpa; -1 if the range is not RAM. */
+int vm_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+int vm_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+
+/*
+ * Stops the machine: the first caller's reason wins, every vCPU is kicked
+ * out of KVM_RUN, and the process ends with that status once they stop.
+ * Safe from any thread.
+ */
+void vm_suspend(struct vm *vm, enum vm_suspend_how how);
+
+/* Interrupt lines (ISA IRQ / IOAPIC pin) through the in-kernel irqchip. */
+int vm_irq_assert(struct vm *vm, int irq);
+int vm_irq_deassert(struct vm *vm, int irq);
+int vm_irq_pulse(struct vm *vm, int irq);
+
+#endif
