@@ -68,6 +68,13 @@ struct vm {
 	bool		strictio;	/* -e */
 	bool		strictmsr;	/* !-w */
 	bool		x2apic;		/* -x */
+
+	/*
+	 * Pressed by SIGTERM: the ACPI power button (devices/pm_acpi.c sets
+	 * it).  NULL until that device exists.
+	 */
+	void		(*power_button)(struct vm *vm, void *arg);
+	void		*power_button_arg;
 };
 
 /*
