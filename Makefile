@@ -39,6 +39,13 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(patsubst %.c,$(BUILD)/asan
 
 # Tiny test guests and helpers built from tests/testbed (plain build, no sanitizers:
 # they run inside the level-1 host).
+TESTBED_BINS := $(BUILD)/tests/tinyvm
+$(BUILD)/tests/tinyvm: tests/testbed/tinyvm.c vmm/kvm.c vmm/vmm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ tests/testbed/tinyvm.c vmm/kvm.c $(LDFLAGS)
+testbed: $(TESTBED_BINS)
+check: $(TESTBED_BINS)
+.PHONY: testbed
 asan: $(addprefix $(BUILD)/asan/,$(PROGS))
 unit: $(UNIT_BINS)
 
