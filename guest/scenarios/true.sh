@@ -1,0 +1,2 @@
+# Does nothing: boot, marker, and the khyve.exit action.
+:
