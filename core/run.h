@@ -5,7 +5,9 @@
 #ifndef KHYVE_CORE_RUN_H
 #define KHYVE_CORE_RUN_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <sched.h>
 #include <stdint.h>
 
