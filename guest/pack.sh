@@ -143,20 +143,28 @@ stage_busybox() {
 	done
 }
 
-# copy_with_libs ROOT FILE...: copies dynamically linked programs and the
-# shared libraries ldd lists for them (the dynamic loader included) into ROOT
-# at the same paths.
-copy_with_libs() {
+# copy_libs ROOT FILE...: copies the shared libraries that ldd lists for the
+# programs FILE... (the dynamic loader included) into ROOT at the same paths.
+copy_libs() {
 	local root=$1 f lib; shift
 	for f in "$@"; do
-		mkdir -p "$root$(dirname "$f")"
-		cp -L "$f" "$root$f"
 		for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true); do
 			[ -e "$root$lib" ] && continue
 			mkdir -p "$root$(dirname "$lib")"
 			cp -L "$lib" "$root$lib"
 		done
 	done
+}
+
+# copy_with_libs ROOT FILE...: copies programs to the same paths under ROOT,
+# with their shared libraries.
+copy_with_libs() {
+	local root=$1 f; shift
+	for f in "$@"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+	copy_libs "$root" "$@"
 }
 
 # make_cpio ROOT OUT [gzip]: packs ROOT as a newc cpio archive owned by root.
