@@ -29,7 +29,7 @@ usage(int code)
 	fprintf(stderr,
 	    "Usage: %s [-AaCDeHhPSuWwxY]\n"
 	    "       %*s [-c [[cpus=]numcpus][,sockets=n][,cores=n][,threads=n]]\n"
-	    "       %*s [-B type=n,key=value,...] [-f name=value]\n"
+	    "       %*s [-B type=n,key=value,...] [-f name=n,file=path|string=s]\n"
 	    "       %*s [-G [w][address:]port] [-K layout] [-k config_file]\n"
 	    "       %*s [-l lpc] [-m mem] [-o var=value] [-p vcpu:hostcpu]\n"
 	    "       %*s [-r file] [-s pci] [-U uuid] vmname\n"
