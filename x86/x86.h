@@ -36,4 +36,12 @@ int x86_wrmsr(struct vm *vm, int vcpuid, uint32_t msr, uint64_t val);
  */
 int x86_tables_build(struct vm *vm, uint64_t *rsdp);
 
+/*
+ * Where 64-bit BARs go (the DSDT's QWordMemory window; the PCI layer must
+ * allocate inside it): [*base, *end), starting at the first 1 GiB boundary
+ * above high RAM (or above 4 GiB), PCI_MMIO64_SIZE bytes long.
+ */
+#define PCI_MMIO64_SIZE	(32ULL << 30)
+void x86_pci_mmio64_window(const struct vm *vm, uint64_t *base, uint64_t *end);
+
 #endif
