@@ -6,14 +6,13 @@ _console() {
 	if [ -f "$1" ]; then tr -d '\r' < "$1"; else echo "(there is no ${1##*/})"; fi
 }
 
-# _watch PID SECONDS FLAGFILE: kills PID after SECONDS unless it ended first.
+# _watch PID SECONDS FLAGFILE: kills PID after SECONDS unless it ended first
+# (then the caller's TERM ends the watch and its sleep).
 _watch() {
-	_w=0
-	while [ "$_w" -lt "$2" ]; do
-		sleep 1
-		kill -0 "$1" 2>/dev/null || exit 0
-		_w=$((_w + 1))
-	done
+	trap 'kill "$_sp" 2>/dev/null; exit 0' TERM
+	sleep "$2" &
+	_sp=$!
+	wait "$_sp"
 	: > "$3"
 	kill -KILL "$1" 2>/dev/null
 }
