@@ -27,6 +27,7 @@ struct inout_port {
 };
 
 int inout_init(struct vm *vm);
+void inout_fini(struct vm *vm);
 /* -1 with errno EEXIST if any port in the range is taken. */
 int register_inout(struct vm *vm, const struct inout_port *iop);
 int unregister_inout(struct vm *vm, uint16_t port, uint16_t size);

@@ -11,6 +11,7 @@ struct vm;
 typedef void (*mevent_cb)(int fd, void *arg);
 
 int mevent_init(struct vm *vm);
+void mevent_fini(struct vm *vm);
 /* Calls cb on the main thread whenever fd is readable. */
 int mevent_add(struct vm *vm, int fd, mevent_cb cb, void *arg);
 /* Calls cb once fd is writable (one-shot; add again to wait again). */

@@ -23,6 +23,7 @@ struct mmio_range {
 };
 
 int mmio_init(struct vm *vm);
+void mmio_fini(struct vm *vm);
 int register_mmio(struct vm *vm, const struct mmio_range *r);
 int unregister_mmio(struct vm *vm, uint64_t base);
 /* Unclaimed addresses read as all ones and ignore writes. */

@@ -78,6 +78,26 @@ struct vm {
 };
 
 /*
+ * Life of the machine (core/vm.c), in bring-up order.  Each prints its own
+ * one-line message and returns -1 on failure.
+ *
+ * vm_create: opens KVM, places the TSS and identity-map pages in the hole,
+ * creates the in-kernel irqchip (LAPIC/IOAPIC/PIC) and PIT.
+ * vm_setup_memory: opens the RAM file (vm_open_memfile), maps it shared and
+ * gives KVM its two slots; wired → mlock, !in_core → MADV_DONTDUMP.
+ */
+int vm_create(struct vm *vm, const char *name, uint64_t memsize);
+int vm_open_memfile(struct vm *vm);
+int vm_setup_memory(struct vm *vm, bool wired, bool in_core);
+void vm_destroy(struct vm *vm);
+
+/*
+ * Sets lowmem/highmem from memsize (bhyve's split at LOWMEM_LIMIT); no
+ * side effects, so tests can build a struct vm by hand.
+ */
+void vm_layout(struct vm *vm, uint64_t memsize);
+
+/*
  * The one checked guest-physical → host translation every device uses.
  * Returns NULL unless all of [gpa, gpa+len) is guest RAM (no wrap, no
  * straddling the PCI hole).
