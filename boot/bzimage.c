@@ -153,12 +153,13 @@ bzhdr_parse(struct bzhdr *h, const struct boot_file *k, struct boot_err *e)
 	uint16_t xlf;
 
 	memset(h, 0, sizeof(*h));
-	if (boot_file_read(k, 0, h->raw, sizeof(h->raw)) != 0)
-		return (boot_fail(e, "%s: truncated: %llu bytes is too short for "
-		    "a bzImage", k->path, (unsigned long long)k->size));
-	if (rd32(h->raw + HDR_MAGIC) != HDRS_MAGIC)
+	if (!bzimage_probe(k))
 		return (boot_fail(e, "%s: not a Linux bzImage or ELF kernel (no "
 		    "HdrS magic)", k->path));
+	if (boot_file_read(k, 0, h->raw, sizeof(h->raw)) != 0)
+		return (boot_fail(e, "%s: truncated: %llu bytes is too short for "
+		    "a bzImage setup header", k->path,
+		    (unsigned long long)k->size));
 	h->version = rd16(h->raw + HDR_VERSION);
 	if (h->version < PROTO_MIN)
 		return (boot_fail(e, "%s: boot protocol %u.%02u is too old (need "
