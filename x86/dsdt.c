@@ -10,9 +10,9 @@
  *   \_SB.PCI0.COMn    PNP0501 UARTs, for each lpc.comN configured
  *   \_SB.PCI0.RTC     PNP0B00 CMOS clock
  *   \_SB.PCI0.KBD     PNP0303 i8042, only when cfg->kbd
- *   \_SB.MBRD         PNP0C02 motherboard resources: the PM block (and ECAM
- *                     when MCFG describes it: Linux only trusts MCFG windows
- *                     reserved here)
+ *   \_SB.MBRD         PNP0C02 motherboard resources, only with MCFG: Linux
+ *                     uses an ECAM window only when it is reserved here (the
+ *                     FADT's fixed ports are reserved by ACPI itself)
  *   \_SB.Cxxx         ACPI0007 processor devices, _UID = MADT processor UID
  */
 #include <stdio.h>
@@ -128,18 +128,14 @@ dsdt_pci0(const struct vm *vm, const struct x86_tables_cfg *cfg,
 }
 
 static void
-dsdt_mbrd(const struct x86_tables_cfg *cfg, struct aml *a)
+dsdt_mbrd(struct aml *a)
 {
 	aml_device_begin(a, "MBRD");
 	aml_name_eisaid(a, "_HID", "PNP0C02");
 	aml_name_integer(a, "_UID", 0);
 	aml_name(a, "_CRS");
 	aml_buffer_begin(a);
-	aml_res_io(a, PM1A_EVT_ADDR, PM_TMR_ADDR + 4 - PM1A_EVT_ADDR);
-	aml_res_io(a, SMI_CMD_PORT, 1);
-	if (cfg->mcfg)
-		aml_res_mem32_fixed(a, (uint32_t)PCI_ECAM_BASE,
-		    (uint32_t)PCI_ECAM_SIZE);
+	aml_res_mem32_fixed(a, (uint32_t)PCI_ECAM_BASE, (uint32_t)PCI_ECAM_SIZE);
 	aml_res_end(a);
 	aml_end(a);
 	aml_end(a);
@@ -167,7 +163,8 @@ x86_dsdt_build(const struct vm *vm, const struct x86_tables_cfg *cfg,
 	dsdt_s5(a);
 	aml_scope_begin(a, "\\_SB");
 	dsdt_pci0(vm, cfg, a);
-	dsdt_mbrd(cfg, a);
+	if (cfg->mcfg)
+		dsdt_mbrd(a);
 	dsdt_cpus(vm, a);
 	aml_end(a);
 }
