@@ -3,7 +3,12 @@
 # set -eu.  Everything is cached under $KHYVE_CACHE (default /var/cache/khyve),
 # outside the clone, so a fresh clone on the same machine reuses it.
 
-KHYVE_CACHE=${KHYVE_CACHE:-/var/cache/khyve}
+# Not root and no writable /var/cache/khyve: fall back to the user's cache.
+if [ -z "${KHYVE_CACHE:-}" ]; then
+	KHYVE_CACHE=/var/cache/khyve
+	mkdir -p "$KHYVE_CACHE" 2>/dev/null && [ -w "$KHYVE_CACHE" ] ||
+	    KHYVE_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/khyve
+fi
 
 log() { echo "${0##*/}: $*" >&2; }
 die() { log "$*"; exit 1; }
