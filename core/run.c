@@ -227,6 +227,7 @@ tear_down(struct run *r)
 {
 	vcpus_stop(&r->vm);
 	vcpus_destroy(&r->vm);
+	vm_run_cleanups(&r->vm);
 	if (r->sigfd >= 0)
 		close(r->sigfd);
 	if (r->tickfd >= 0)

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -154,6 +155,38 @@ vm_destroy(struct vm *vm)
 	vm->mem = NULL;
 	vm->mem_fd = -1;
 	vmm_close(&vm->kvm);
+}
+
+struct vm_cleanup {
+	void			(*fn)(struct vm *vm, void *arg);
+	void			*arg;
+	struct vm_cleanup	*next;
+};
+
+int
+vm_at_destroy(struct vm *vm, void (*fn)(struct vm *vm, void *arg), void *arg)
+{
+	struct vm_cleanup *c = malloc(sizeof(*c));
+
+	if (c == NULL)
+		return (-1);
+	c->fn = fn;
+	c->arg = arg;
+	c->next = vm->cleanups;
+	vm->cleanups = c;
+	return (0);
+}
+
+void
+vm_run_cleanups(struct vm *vm)
+{
+	struct vm_cleanup *c;
+
+	while ((c = vm->cleanups) != NULL) {
+		vm->cleanups = c->next;
+		c->fn(vm, c->arg);
+		free(c);
+	}
 }
 
 /*

@@ -75,7 +75,21 @@ struct vm {
 	 */
 	void		(*power_button)(struct vm *vm, void *arg);
 	void		*power_button_arg;
+
+	/* vm_at_destroy() callbacks, newest first (core/vm.c). */
+	struct vm_cleanup *cleanups;
 };
+
+/*
+ * Registers fn(vm, arg) to run when the machine is torn down, after the
+ * vCPUs have stopped and while the I/O, MMIO and event registries still
+ * exist; the last registered runs first.  Devices free their state here
+ * (and may unregister ports, mevent_del their fds).  -1 if out of memory.
+ */
+int vm_at_destroy(struct vm *vm, void (*fn)(struct vm *vm, void *arg),
+    void *arg);
+/* Runs and forgets the vm_at_destroy() callbacks (core/run.c calls it). */
+void vm_run_cleanups(struct vm *vm);
 
 /*
  * Life of the machine (core/vm.c), in bring-up order.  Each prints its own

@@ -347,6 +347,31 @@ test_suspend_first_wins(void)
 	T_CHECK(atomic_load(&vm.suspended) == VM_SUSPEND_TRIPLEFAULT);
 }
 
+static int cleanup_seq;
+
+static void
+cleanup_seqnote(struct vm *vm, void *arg)
+{
+	(void)vm;
+	*(int *)arg = ++cleanup_seq;
+}
+
+static void
+test_cleanups(void)
+{
+	struct vm vm;
+	int a = 0, b = 0;
+
+	memset(&vm, 0, sizeof(vm));
+	T_CHECK(vm_at_destroy(&vm, cleanup_seqnote, &a) == 0);
+	T_CHECK(vm_at_destroy(&vm, cleanup_seqnote, &b) == 0);
+	vm_run_cleanups(&vm);
+	T_CHECK(b == 1 && a == 2);		/* last registered runs first */
+	T_CHECK(vm.cleanups == NULL);
+	vm_run_cleanups(&vm);			/* nothing left: a no-op */
+	T_CHECK(a == 2);
+}
+
 static void
 test_e820(void)
 {
@@ -387,6 +412,7 @@ main(void)
 	T_RUN(test_mmio);
 	T_RUN(test_mevent);
 	T_RUN(test_suspend_first_wins);
+	T_RUN(test_cleanups);
 	T_RUN(test_e820);
 	return (T_DONE());
 }
