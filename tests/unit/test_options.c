@@ -473,6 +473,66 @@ smbios_options(void)
 	    "invalid SMBIOS configuration ''");
 }
 
+/*
+ * Random strings over the parsers' alphabet: nothing may crash or leak
+ * (ASan/UBSan watch), and every failure must come with a message.
+ */
+static unsigned long fuzz_state = 12345;
+
+static void
+fuzz_string(char *buf, size_t cap)
+{
+	static const char alphabet[] = "0123456789,:=-.%()abcxwgsGKMTkm "
+	    "cpus=sockets=cores=threads=t-net,t-lpc,com1,bootrom,fwcfg,type=";
+	size_t i, len;
+
+	fuzz_state = fuzz_state * 6364136223846793005UL + 1442695040888963407UL;
+	len = (fuzz_state >> 33) % (cap - 1);
+	for (i = 0; i < len; i++) {
+		fuzz_state = fuzz_state * 6364136223846793005UL + 1UL;
+		buf[i] = alphabet[(fuzz_state >> 33) % (sizeof(alphabet) - 1)];
+	}
+	buf[len] = '\0';
+}
+
+static void
+fuzz_parsers(void)
+{
+	struct topology t;
+	cpu_set_t set;
+	uint64_t v;
+	char buf[48];
+	int i, bad = 0;
+
+	init_config();
+	for (i = 0; i < 20000; i++) {
+		fuzz_string(buf, sizeof(buf));
+		memset(&e, 0, sizeof(e));
+		switch (i % 10) {
+		case 0: if (topology_parse(buf, &e) == 0)
+				(void)calc_topology(&t, &e);
+			break;
+		case 1: (void)pincpu_parse(buf, 4, &e); break;
+		case 2: (void)parse_cpuset(0, buf, 4, &set, &e); break;
+		case 3: (void)pci_parse_slot(buf, &e); break;
+		case 4: (void)lpc_device_parse(buf, &e); break;
+		case 5: (void)config_option_parse(buf, &e); break;
+		case 6: (void)smbios_option_parse(buf, &e); break;
+		case 7: (void)fwcfg_option_parse(buf, &e); break;
+		case 8: (void)gdb_option_parse(buf, &e); break;
+		case 9: (void)parse_memsize(buf, &v);
+			(void)get_config_value(buf);
+			e.status = 0;
+			break;
+		}
+		if (e.status != 0 && e.msg[0] == '\0')
+			bad++;
+		if (i % 1000 == 999)
+			init_config();
+	}
+	T_CHECK(bad == 0);
+}
+
 int
 main(void)
 {
@@ -489,6 +549,7 @@ main(void)
 	T_RUN(gdb_options);
 	T_RUN(fwcfg_options);
 	T_RUN(smbios_options);
+	T_RUN(fuzz_parsers);
 	free_config();
 	return (T_DONE());
 }
