@@ -225,6 +225,18 @@ i8042_io(struct vm *vm, int vcpu, bool in, uint16_t port, int bytes,
 	return (0);
 }
 
+/* vm_at_destroy: the vCPUs have stopped; the registries still exist. */
+static void
+i8042_destroy(struct vm *vm, void *arg)
+{
+	struct i8042_softc *sc = arg;
+
+	(void)unregister_inout(vm, I8042_DATA_PORT, 1);
+	(void)unregister_inout(vm, I8042_CMD_PORT, 1);
+	pthread_mutex_destroy(&sc->mtx);
+	free(sc);
+}
+
 static int
 i8042_init(struct vm *vm, config_node_t *node)
 {
@@ -249,6 +261,11 @@ i8042_init(struct vm *vm, config_node_t *node)
 	if (register_inout(vm, &iop) != 0) {
 		(void)unregister_inout(vm, I8042_DATA_PORT, 1);
 		goto fail;
+	}
+	if (vm_at_destroy(vm, i8042_destroy, sc) != 0) {
+		warnx("i8042: out of memory");
+		i8042_destroy(vm, sc);
+		return (-1);
 	}
 	return (0);
 fail:

@@ -223,18 +223,41 @@ pm_power_button(struct vm *vm, void *arg)
 	pthread_mutex_unlock(&sc->mtx);
 }
 
+static const struct {
+	const char	*name;
+	uint16_t	port, size;
+	inout_fn	fn;
+} pm_ranges[] = {
+	{ "pm1a_evt+cnt", PM1A_EVT_ADDR, 6, pm1_io },
+	{ "pm_tmr", PM_TMR_ADDR, 4, pm1_io },
+	{ "smi_cmd", SMI_CMD_PORT, 1, smi_cmd_io },
+};
+#define PM_NRANGES	(sizeof(pm_ranges) / sizeof(pm_ranges[0]))
+
+/* Gives back the first n port ranges and the state. */
+static void
+pm_free(struct vm *vm, struct pm_softc *sc, size_t n)
+{
+	while (n-- > 0)
+		(void)unregister_inout(vm, pm_ranges[n].port, pm_ranges[n].size);
+	pthread_mutex_destroy(&sc->mtx);
+	free(sc);
+}
+
+/* vm_at_destroy: the vCPUs have stopped; the registries still exist. */
+static void
+pm_destroy(struct vm *vm, void *arg)
+{
+	if (vm->power_button_arg == arg) {
+		vm->power_button = NULL;
+		vm->power_button_arg = NULL;
+	}
+	pm_free(vm, arg, PM_NRANGES);
+}
+
 static int
 pm_init(struct vm *vm, config_node_t *node)
 {
-	static const struct {
-		const char	*name;
-		uint16_t	port, size;
-		inout_fn	fn;
-	} ranges[] = {
-		{ "pm1a_evt+cnt", PM1A_EVT_ADDR, 6, pm1_io },
-		{ "pm_tmr", PM_TMR_ADDR, 4, pm1_io },
-		{ "smi_cmd", SMI_CMD_PORT, 1, smi_cmd_io },
-	};
 	struct pm_softc *sc;
 	struct inout_port iop;
 	size_t i;
@@ -248,20 +271,21 @@ pm_init(struct vm *vm, config_node_t *node)
 	pthread_mutex_init(&sc->mtx, NULL);
 	sc->vm = vm;
 	pm_regs_reset(&sc->regs);
-	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		iop = (struct inout_port){ .name = ranges[i].name,
-		    .port = ranges[i].port, .size = ranges[i].size,
-		    .handler = ranges[i].fn, .arg = sc };
+	for (i = 0; i < PM_NRANGES; i++) {
+		iop = (struct inout_port){ .name = pm_ranges[i].name,
+		    .port = pm_ranges[i].port, .size = pm_ranges[i].size,
+		    .handler = pm_ranges[i].fn, .arg = sc };
 		if (register_inout(vm, &iop) != 0) {
 			warnx("pm_acpi: cannot claim ports %#x-%#x", iop.port,
 			    iop.port + iop.size - 1);
-			while (i-- > 0)
-				(void)unregister_inout(vm, ranges[i].port,
-				    ranges[i].size);
-			pthread_mutex_destroy(&sc->mtx);
-			free(sc);
+			pm_free(vm, sc, i);
 			return (-1);
 		}
+	}
+	if (vm_at_destroy(vm, pm_destroy, sc) != 0) {
+		warnx("pm_acpi: out of memory");
+		pm_free(vm, sc, PM_NRANGES);
+		return (-1);
 	}
 	vm->power_button_arg = sc;
 	vm->power_button = pm_power_button;

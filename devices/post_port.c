@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/inout.h"
+#include "core/vm.h"
 #include "devices/device.h"
 
 #define POST_PORT	0x80
@@ -29,21 +30,44 @@ sink_io(struct vm *vm, int vcpu, bool in, uint16_t port, int bytes,
 	return (0);
 }
 
+static const uint16_t post_ports[] = { POST_PORT, IODELAY_PORT };
+#define POST_NPORTS	(sizeof(post_ports) / sizeof(post_ports[0]))
+
+static void
+post_release(struct vm *vm, size_t n)
+{
+	while (n-- > 0)
+		(void)unregister_inout(vm, post_ports[n], 1);
+}
+
+/* vm_at_destroy: no state, only the ports to give back. */
+static void
+post_destroy(struct vm *vm, void *arg)
+{
+	(void)arg;
+	post_release(vm, POST_NPORTS);
+}
+
 static int
 post_init(struct vm *vm, config_node_t *node)
 {
-	static const uint16_t ports[] = { POST_PORT, IODELAY_PORT };
 	struct inout_port iop;
 	size_t i;
 
 	(void)node;
-	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
-		iop = (struct inout_port){ .name = "post", .port = ports[i],
+	for (i = 0; i < POST_NPORTS; i++) {
+		iop = (struct inout_port){ .name = "post", .port = post_ports[i],
 		    .size = 1, .handler = sink_io, .arg = NULL };
 		if (register_inout(vm, &iop) != 0) {
-			warnx("post: cannot claim port %#x", ports[i]);
+			warnx("post: cannot claim port %#x", post_ports[i]);
+			post_release(vm, i);
 			return (-1);
 		}
+	}
+	if (vm_at_destroy(vm, post_destroy, NULL) != 0) {
+		warnx("post: out of memory");
+		post_release(vm, POST_NPORTS);
+		return (-1);
 	}
 	return (0);
 }

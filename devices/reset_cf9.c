@@ -49,6 +49,14 @@ cf9_io(struct vm *vm, int vcpu, bool in, uint16_t port, int bytes,
 	return (0);
 }
 
+/* vm_at_destroy: the vCPUs have stopped; the registries still exist. */
+static void
+cf9_destroy(struct vm *vm, void *arg)
+{
+	(void)unregister_inout(vm, RESET_PORT, 1);
+	free(arg);
+}
+
 static int
 cf9_init(struct vm *vm, config_node_t *node)
 {
@@ -66,6 +74,11 @@ cf9_init(struct vm *vm, config_node_t *node)
 	if (register_inout(vm, &iop) != 0) {
 		warnx("reset_cf9: cannot claim port %#x", RESET_PORT);
 		free(sc);
+		return (-1);
+	}
+	if (vm_at_destroy(vm, cf9_destroy, sc) != 0) {
+		warnx("reset_cf9: out of memory");
+		cf9_destroy(vm, sc);
 		return (-1);
 	}
 	return (0);

@@ -529,6 +529,19 @@ rtc_start_secs(bool localtime, int64_t *frac_ns)
 	return ((int64_t)t);
 }
 
+/* vm_at_destroy: the vCPUs have stopped; the registries still exist. */
+static void
+rtc_destroy(struct vm *vm, void *arg)
+{
+	struct rtc_softc *sc = arg;
+
+	(void)unregister_inout(vm, RTC_PORT, 2);
+	(void)mevent_del(vm, sc->timer_fd);
+	close(sc->timer_fd);
+	pthread_mutex_destroy(&sc->mtx);
+	free(sc);
+}
+
 static int
 rtc_init(struct vm *vm, config_node_t *node)
 {
@@ -566,6 +579,11 @@ rtc_init(struct vm *vm, config_node_t *node)
 		warnx("rtc: cannot claim ports %#x-%#x", RTC_PORT, RTC_PORT + 1);
 		(void)mevent_del(vm, sc->timer_fd);
 		goto fail;
+	}
+	if (vm_at_destroy(vm, rtc_destroy, sc) != 0) {
+		warnx("rtc: out of memory");
+		rtc_destroy(vm, sc);
+		return (-1);
 	}
 	return (0);
 fail:

@@ -275,6 +275,7 @@ struct uart_softc {
 	struct uart_regs regs;
 	struct vm	*vm;
 	const char	*name;
+	uint16_t	port;
 	int		irq;
 	bool		irq_level;	/* what the irqchip was last told */
 	struct uart_backend *be;	/* NULL: output discarded */
@@ -370,6 +371,16 @@ uart_free(struct uart_softc *sc)
 	free(sc);
 }
 
+/* vm_at_destroy: the vCPUs have stopped; the registries still exist. */
+static void
+uart_destroy(struct vm *vm, void *arg)
+{
+	struct uart_softc *sc = arg;
+
+	(void)unregister_inout(vm, sc->port, 8);
+	uart_free(sc);
+}
+
 static int
 uart_init(struct vm *vm, config_node_t *node, int unit)
 {
@@ -386,6 +397,7 @@ uart_init(struct vm *vm, config_node_t *node, int unit)
 	pthread_mutex_init(&sc->mtx, NULL);
 	sc->vm = vm;
 	sc->name = uart_ports[unit].name;
+	sc->port = uart_ports[unit].port;
 	sc->irq = uart_ports[unit].irq;
 	uart_regs_reset(&sc->regs);
 
@@ -409,7 +421,7 @@ uart_init(struct vm *vm, config_node_t *node, int unit)
 
 	iop = (struct inout_port){
 		.name = sc->name,
-		.port = uart_ports[unit].port,
+		.port = sc->port,
 		.size = 8,
 		.handler = uart_io,
 		.arg = sc,
@@ -418,6 +430,11 @@ uart_init(struct vm *vm, config_node_t *node, int unit)
 		warnx("%s: cannot claim ports %#x-%#x", sc->name, iop.port,
 		    iop.port + 7);
 		uart_free(sc);
+		return (-1);
+	}
+	if (vm_at_destroy(vm, uart_destroy, sc) != 0) {
+		warnx("%s: out of memory", sc->name);
+		uart_destroy(vm, sc);
 		return (-1);
 	}
 	return (0);

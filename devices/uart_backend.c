@@ -613,6 +613,9 @@ uart_backend_close(struct uart_backend *b)
 		(void)mevent_del(b->vm, b->rfd);
 	if (b->tx_armed)
 		(void)mevent_del(b->vm, b->wfd);
+	/* Last words of a guest that is going away: what the fd takes now. */
+	if (b->wfd >= 0 && b->tx_len > 0)
+		(void)tx_flush(b);
 	if (b->kind == BE_STDIO && b->rfd == STDIN_FILENO) {
 		stdio_restore();
 		stdio_term.in_use = false;

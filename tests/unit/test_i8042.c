@@ -153,6 +153,9 @@ test_device_reset(void)
 	v = 0xfe;
 	T_CHECK(inout_dispatch(&vm, 0, false, I8042_CMD_PORT, 1, &v) == 0);
 	T_CHECK(atomic_load(&vm.suspended) == VM_SUSPEND_RESET);
+	vm_run_cleanups(&vm);
+	T_CHECK(device_find("i8042", DEV_PLATFORM)->init(&vm, NULL) == 0);
+	vm_run_cleanups(&vm);
 }
 
 int

@@ -111,14 +111,19 @@ test_pm_timer(void)
 static struct vm vm1, vm2;	/* static: device state stays reachable */
 
 static bool
+devices(struct vm *vm)
+{
+	return (device_find("pm_acpi", DEV_PLATFORM)->init(vm, NULL) == 0 &&
+	    device_find("reset_cf9", DEV_PLATFORM)->init(vm, NULL) == 0 &&
+	    device_find("post", DEV_PLATFORM)->init(vm, NULL) == 0);
+}
+
+static bool
 machine(struct vm *vm)
 {
 	vm->kvm.kvm_fd = vm->kvm.vm_fd = -1;
 	atomic_store(&vm->suspended, VM_RUNNING);
-	return (inout_init(vm) == 0 && mevent_init(vm) == 0 &&
-	    device_find("pm_acpi", DEV_PLATFORM)->init(vm, NULL) == 0 &&
-	    device_find("reset_cf9", DEV_PLATFORM)->init(vm, NULL) == 0 &&
-	    device_find("post", DEV_PLATFORM)->init(vm, NULL) == 0);
+	return (inout_init(vm) == 0 && mevent_init(vm) == 0 && devices(vm));
 }
 
 static uint32_t
@@ -163,6 +168,10 @@ test_device_poweroff_and_button(void)
 	out(&vm1, PM1A_CNT_ADDR, 2, PM1_SCI_EN | SLP_TYP_S5 << PM1_SLP_SHIFT |
 	    PM1_SLP_EN);
 	T_CHECK(atomic_load(&vm1.suspended) == VM_SUSPEND_POWEROFF);
+	vm_run_cleanups(&vm1);
+	T_CHECK(vm1.power_button == NULL);
+	T_CHECK(devices(&vm1));		/* every port was given back */
+	vm_run_cleanups(&vm1);
 }
 
 static void
@@ -176,6 +185,7 @@ test_device_reset_cf9(void)
 	T_CHECK(atomic_load(&vm2.suspended) == VM_RUNNING);
 	out(&vm2, RESET_PORT, 1, 0x06);			/* the FADT's RESET_VALUE */
 	T_CHECK(atomic_load(&vm2.suspended) == VM_SUSPEND_RESET);
+	vm_run_cleanups(&vm2);
 }
 
 int

@@ -353,6 +353,8 @@ test_device_localtime(void)
 	T_CHECK(inout_dispatch(&vm_local, 0, true, RTC_PORT + 1, 1, &v) == 0);
 	T_CHECK(v == (((256 - 16) * 16) & 0xff));
 
+	vm_run_cleanups(&vm_utc);
+	vm_run_cleanups(&vm_local);
 	init_config();
 	set_config_value("rtc.use_localtime", "maybe");
 	T_CHECK(device_find("rtc", DEV_PLATFORM)->init(&vm_local, NULL) != 0);

@@ -361,6 +361,8 @@ test_device_pty(void)
 	T_CHECK(inout_dispatch(&mp->vm, 0, true, COM1_PORT, 2, &v) == 0);
 	T_CHECK(v == 0xffffffff);
 	machine_stop(mp);
+	vm_run_cleanups(&mp->vm);		/* device teardown under ASan */
+	T_CHECK(mevent_del(&mp->vm, master) != 0);
 	close(master);
 }
 
@@ -411,6 +413,7 @@ test_device_tcp(void)
 	T_CHECK(read_exactly(c, buf, 1) && buf[0] == 'z');
 	close(c);
 	machine_stop(mp);
+	vm_run_cleanups(&mp->vm);
 }
 
 static void
@@ -427,6 +430,9 @@ test_device_errors(void)
 	T_CHECK(com1_init(mp, NULL) == 0);
 	io_out(mp, UART_RBR, 'x');
 	T_CHECK(io_in(mp, UART_LSR) == (LSR_THRE | LSR_TEMT));
+	vm_run_cleanups(&mp->vm);
+	T_CHECK(com1_init(mp, NULL) == 0);	/* ports were given back */
+	vm_run_cleanups(&mp->vm);
 }
 
 /* Only one port may own stdio. */
@@ -445,6 +451,11 @@ test_device_stdio_once(void)
 	    find_config_node("lpc.com1")) == 0);
 	T_CHECK(device_find("com2", DEV_LPC)->init(&mp->vm,
 	    find_config_node("lpc.com2")) != 0);
+	vm_run_cleanups(&mp->vm);
+	/* Torn down, stdio is free again. */
+	T_CHECK(device_find("com2", DEV_LPC)->init(&mp->vm,
+	    find_config_node("lpc.com2")) == 0);
+	vm_run_cleanups(&mp->vm);
 }
 
 int
