@@ -24,6 +24,7 @@ _watch() {
 boot_guest() {
 	_label=$1 _secs=$(($2 * ${KHYVE_TIMEOUT_SCALE:-1}))
 	shift 2
+	_last_console=$T/$_label.console
 	rm -f "$T/.$_label.timeout"
 	"$@" < /dev/null > "$T/$_label.console" 2>&1 &
 	_pid=$!
@@ -74,10 +75,15 @@ expect_line() {
 	return 1
 }
 
-# expect_status GOT WANT WHAT
+# expect_status GOT WANT WHAT: on a mismatch, shows the end of the last
+# guest's console (where a sanitizer report would be).
 expect_status() {
 	[ "$1" = "$2" ] && return 0
 	echo "$3: exit status $1, want $2"
+	if [ -n "${_last_console:-}" ]; then
+		echo "the end of ${_last_console##*/}:"
+		_console "$_last_console" | tail -n 25
+	fi
 	return 1
 }
 
