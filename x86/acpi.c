@@ -155,11 +155,14 @@ acpi_build_fadt(struct acpi_layout *l, uint64_t facs, uint64_t dsdt)
 	if ((t = acpi_alloc(l, FADT_LEN, 16, &gpa)) == NULL)
 		return (-1);
 	acpi_header(t, "FACP", FADT_LEN, 6, "KHYVEFAC");
+	/*
+	 * FACS through FIRMWARE_CTRL only: with X_FIRMWARE_CTRL set as well
+	 * ACPICA installs (and Linux lists) the FACS twice.
+	 */
 	put32(t + 36, (uint32_t)facs);
 	put32(t + 40, (uint32_t)dsdt);
 	fadt_fixed_hw(t);
 	put8(t + 131, 0);			/* FADT minor version */
-	put64(t + 132, facs);
 	put64(t + 140, dsdt);
 	memcpy(t + 268, "KHYVE   ", 8);	/* hypervisor vendor identity */
 	acpi_checksum(t);

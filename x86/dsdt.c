@@ -9,7 +9,8 @@
  *                     64-bit one above high RAM (x86_pci_mmio64_window)
  *   \_SB.PCI0.COMn    PNP0501 UARTs, for each lpc.comN configured
  *   \_SB.PCI0.RTC     PNP0B00 CMOS clock
- *   \_SB.PCI0.KBD     PNP0303 i8042, only when cfg->kbd
+ *   \_SB.PCI0.KBD     PNP0303 i8042 keyboard port and PNP0F13 mouse port
+ *   \_SB.PCI0.MOU     (devices/i8042.c), when cfg->kbd
  *   \_SB.MBRD         PNP0C02 motherboard resources, only with MCFG: Linux
  *                     uses an ECAM window only when it is reserved here (the
  *                     FADT's fixed ports are reserved by ACPI itself)
@@ -95,6 +96,15 @@ dsdt_kbd(struct aml *a)
 	aml_res_io(a, I8042_DATA_PORT, 1);
 	aml_res_io(a, I8042_CMD_PORT, 1);
 	aml_res_irq(a, 1);
+	aml_res_end(a);
+	aml_end(a);
+	aml_end(a);
+	/* The AUX port: without it Linux says the AUX port is disabled. */
+	aml_device_begin(a, "MOU");
+	aml_name_eisaid(a, "_HID", "PNP0F13");
+	aml_name(a, "_CRS");
+	aml_buffer_begin(a);
+	aml_res_irq(a, 12);
 	aml_res_end(a);
 	aml_end(a);
 	aml_end(a);

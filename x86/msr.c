@@ -44,7 +44,7 @@ static const struct msr_rule msr_rules[] = {
 	{ 0xc0010061, 0xc0010063, 0, MSR_RO, "P-state limit/control/status" },
 	{ 0xc0010112, 0xc0010113, 0, 0, "SMM_ADDR/SMM_MASK" },
 	{ 0xc0011020, 0xc0011023, 0, 0, "LS/IC/DC/BU_CFG" },
-	{ 0xc0011029, 0xc0011029, 0, 0, "DE_CFG" },
+	{ 0xc0011028, 0xc0011029, 0, 0, "FP_CFG (Zen1 FPDSS), DE_CFG" },
 };
 
 static const struct msr_rule *

@@ -128,6 +128,7 @@ x86_tables_cfg_default(struct x86_tables_cfg *cfg, const char *name)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->acpi = true;
 	cfg->mptable = true;
+	cfg->kbd = true;	/* devices/i8042.c is always there */
 	x86_uuid_from_name(name, cfg->uuid);
 	snprintf(cfg->bios_vendor, X86_STR_MAX, "khyve");
 	snprintf(cfg->bios_version, X86_STR_MAX, "1.00");

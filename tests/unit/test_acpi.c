@@ -53,7 +53,8 @@ checksums(void)
 	}
 	t = acpi_find(&r, rsdp, "FACS");
 	T_CHECK(t != NULL && memcmp(t, "FACS", 4) == 0 &&
-	    (le(acpi_find(&r, rsdp, "FACP") + 132, 8) & 63) == 0);
+	    (le(acpi_find(&r, rsdp, "FACP") + 36, 4) & 63) == 0 &&
+	    le(acpi_find(&r, rsdp, "FACP") + 132, 8) == 0);
 	T_CHECK(acpi_find(&r, rsdp, "MCFG") == NULL);
 	/* RSDT lists the same tables as XSDT. */
 	t = acpi_find(&r, rsdp, "RSDT");

@@ -95,7 +95,7 @@ acpi_find(const struct x86_region *r, uint64_t rsdp, const char *sig)
 	if (strcmp(sig, "DSDT") == 0)
 		return (region_ptr(r, le(fadt + 140, 8), 36));
 	if (strcmp(sig, "FACS") == 0)
-		return (region_ptr(r, le(fadt + 132, 8), 64));
+		return (region_ptr(r, le(fadt + 36, 4), 64));
 	return (NULL);
 }
 
