@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@ struct config_node {
 
 static struct config_node	root;
 static char			errbuf[512];
+/* Guards the ring: devices may read values from their own threads once
+ * the tree is frozen.  The tree itself is only written during setup. */
+static pthread_mutex_t		expanded_lock = PTHREAD_MUTEX_INITIALIZER;
 static char			*expanded[EXPAND_RING];
 static unsigned			expanded_next;
 
@@ -176,10 +180,12 @@ forget_expansions(void)
 {
 	unsigned i;
 
+	pthread_mutex_lock(&expanded_lock);
 	for (i = 0; i < EXPAND_RING; i++) {
 		free(expanded[i]);
 		expanded[i] = NULL;
 	}
+	pthread_mutex_unlock(&expanded_lock);
 }
 
 /*
@@ -408,9 +414,11 @@ expand(const char *value)
 		free(buf);
 		return (value);
 	}
+	pthread_mutex_lock(&expanded_lock);
 	free(expanded[expanded_next]);
 	expanded[expanded_next] = buf;
 	expanded_next = (expanded_next + 1) % EXPAND_RING;
+	pthread_mutex_unlock(&expanded_lock);
 	return (buf);
 }
 
