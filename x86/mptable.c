@@ -11,7 +11,8 @@
  *   local interrupts: ExtINT on LINT0, NMI on LINT1 of every CPU.
  *
  * Skipped with x86.mptable=false (-Y).  Processors whose APIC ID does not
- * fit in the table's byte cannot be described: the build then fails.
+ * fit in the table's byte cannot be described: the build then fails with
+ * ERANGE (x86_tables_build leaves the table out when ACPI is on).
  */
 #include <errno.h>
 
@@ -137,7 +138,7 @@ x86_mptable_build(const struct vm *vm, const struct x86_tables_cfg *cfg,
 
 	(void)cfg;
 	if (x86_apic_id(vm, x86_ncpus(vm) - 1) >= 0xff) {
-		errno = ENOSPC;
+		errno = ERANGE;
 		return (-1);
 	}
 	if ((fp = x86_region_alloc(r, MPFP_LEN, 16, &fp_gpa)) == NULL ||

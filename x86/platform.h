@@ -31,11 +31,18 @@
 #define I8042_DATA_PORT	0x60
 #define I8042_CMD_PORT	0x64
 
-/* Guest-physical places of the boot-time tables (all below 1 MiB). */
-#define MPTABLE_BASE	0xf0000	/* MP floating pointer + config table */
-#define SMBIOS_BASE	0xf1000	/* SMBIOS entry point + structures */
-#define ACPI_BASE	0xf2400	/* RSDP, then XSDT, FADT, MADT, DSDT …  (bhyve's BHYVE_ACPI_BASE) */
-#define ACPI_MAX	0xfffff
+/*
+ * Guest-physical places of the boot-time tables (all below 1 MiB), each
+ * start inside the ranges guests scan (RSDP: 0xE0000-0xFFFFF; MP floating
+ * pointer and SMBIOS entry point: 0xF0000-0xFFFFF).  The areas are larger
+ * than bhyve's so that 1024 vCPUs (MADT, DSDT processors) or as many
+ * sockets (SMBIOS type 4) still fit.
+ */
+#define ACPI_BASE	0xe0000	/* RSDP, then XSDT, FADT, MADT, DSDT …: 64 KiB */
+#define ACPI_MAX	0xeffff	/* last byte of the ACPI area */
+#define MPTABLE_BASE	0xf0000	/* MP floating pointer + config table: 32 KiB */
+#define SMBIOS_BASE	0xf8000	/* SMBIOS entry point + structures, to 1 MiB */
+#define TABLES_END	0x100000
 #define EBDA_BASE	0x9fc00	/* e820 marks [EBDA_BASE, 1 MiB) reserved */
 
 /* PCI (later issue): ECAM window in the hole, BAR space. */

@@ -5,7 +5,8 @@
  *   type 0    BIOS information (bios.vendor / bios.version / bios.release_date)
  *   type 1    system information (system.* keys, UUID from `uuid` or the name)
  *   type 3    system enclosure
- *   type 4    one processor per socket: cores and threads from -c
+ *   type 4    one processor per socket: cores and threads from -c (as many
+ *             as the area holds: a few hundred)
  *   type 16   physical memory array,  type 17  one memory device (all RAM)
  *   type 19   memory array mapped addresses: low RAM and high RAM
  *   type 32   system boot information,  type 127  end of table
@@ -29,6 +30,9 @@
 #define SMB_NO_ERRINFO		0xfffe
 #define SMB_MAX_STRINGS		8
 #define SMB_MAX_FORMATTED	0x40
+/* Upper bounds of one type 4 record, and of types 16, 17, 19, 19, 32, 127. */
+#define SMB_TYPE4_ROOM		128
+#define SMB_TAIL_ROOM		512
 
 /* A structure being assembled: formatted area plus its strings. */
 struct smb_struct {
@@ -177,6 +181,13 @@ smb_processors(struct smb *s, const struct vm *vm)
 	cores = t.cores > 255 ? 255 : t.cores;
 	threads = t.cores * t.threads > 255 ? 255 : t.cores * t.threads;
 	for (i = 0; i < t.sockets && !s->failed; i++) {
+		/*
+		 * Past a few hundred sockets the area is full: keep room for
+		 * the memory records and stop listing processors (guests take
+		 * their topology from CPUID and the MADT, not from here).
+		 */
+		if (s->r->size - s->r->used < SMB_TYPE4_ROOM + SMB_TAIL_ROOM)
+			break;
 		snprintf(name, sizeof(name), "CPU %u", i);
 		smb_init(&ss, 4, 0x2a, smb_handle(s));
 		put8(ss.f + 4, smb_str(&ss, name));

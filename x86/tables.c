@@ -1,9 +1,9 @@
 /*
  * x86_tables_build: the boot-time tables below 1 MiB (x86/platform.h):
  *
- *   [MPTABLE_BASE, SMBIOS_BASE)   MP floating pointer + config table (mptable.c)
- *   [SMBIOS_BASE, ACPI_BASE)      SMBIOS entry point + structures (smbios.c)
  *   [ACPI_BASE, ACPI_MAX]         RSDP, XSDT, RSDT, FACS, DSDT, FADT, MADT (acpi.c)
+ *   [MPTABLE_BASE, SMBIOS_BASE)   MP floating pointer + config table (mptable.c)
+ *   [SMBIOS_BASE, TABLES_END)     SMBIOS entry point + structures (smbios.c)
  *
  * all inside [EBDA_BASE, 1 MiB), which e820 reserves.  This file reads the
  * config tree once into struct x86_tables_cfg, maps each range out of guest
@@ -212,10 +212,15 @@ x86_tables_build(struct vm *vm, uint64_t *rsdp)
 	 * re-initialised with -Y or acpi_tables=false keeps no stale copy.
 	 */
 	if (tables_region(vm, MPTABLE_BASE, SMBIOS_BASE, &mp) != 0 ||
-	    tables_region(vm, SMBIOS_BASE, ACPI_BASE, &smbios) != 0 ||
+	    tables_region(vm, SMBIOS_BASE, TABLES_END, &smbios) != 0 ||
 	    tables_region(vm, ACPI_BASE, ACPI_MAX + 1, &acpi) != 0)
 		return (-1);
-	if (cfg.mptable && x86_mptable_build(vm, &cfg, &mp) != 0)
+	/*
+	 * The MP table cannot name APIC IDs past 254: such machines get
+	 * ACPI alone (as with -Y), unless there is no ACPI either.
+	 */
+	if (cfg.mptable && x86_mptable_build(vm, &cfg, &mp) != 0 &&
+	    (errno != ERANGE || !cfg.acpi))
 		return (-1);
 	if (x86_smbios_build(vm, &cfg, &smbios) != 0)
 		return (-1);

@@ -62,7 +62,8 @@ void x86_uuid_from_name(const char *name, uint8_t out[16]);
 
 /*
  * The builders.  Each returns 0, or -1 with errno ENOSPC when its region is
- * too small for this machine (e.g. too many vCPUs for the MP table).
+ * too small for this machine, ERANGE when the MP table cannot name its
+ * APIC IDs.
  */
 int x86_acpi_build(const struct vm *vm, const struct x86_tables_cfg *cfg,
     struct x86_region *r, uint64_t *rsdp);

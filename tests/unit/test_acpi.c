@@ -159,6 +159,8 @@ madt_topologies(void)
 	T_CHECK(madt_check(4, 1, 1, 0) == 4);
 	/* APIC IDs past 254 need x2APIC entries. */
 	T_CHECK(madt_check(2, 160, 1, 9) == 320);
+	/* KVM's usual vCPU limit fits the ACPI area. */
+	T_CHECK(madt_check(1, 1024, 1, 9) == 1024);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "tests/unit/t.h"
 #include "tests/unit/test_acpi_fake.h"
 
@@ -101,19 +102,27 @@ too_many_cpus(void)
 {
 	struct x86_region r;
 	struct vm vm;
+	uint64_t rsdp;
 	int rc;
 
 	/* APIC IDs past 254 cannot be listed. */
 	fake_vm(&vm, 2, 160, 1, 256 * MiB);
 	build_mp(&vm, &r, &rc);
-	T_CHECK(rc == -1 && errno == ENOSPC);
+	T_CHECK(rc == -1 && errno == ERANGE);
 	free(r.base);
-	/* 254 IDs fit the ID byte but not the 4 KiB before SMBIOS_BASE. */
-	fake_vm(&vm, 1, 254, 1, 256 * MiB);
-	vm.ncpus = 254;
-	build_mp(&vm, &r, &rc);
-	T_CHECK(rc == -1 && errno == ENOSPC);
-	free(r.base);
+	/* 254 processors do fit. */
+	check_mp(1, 254, 1);
+
+	/* x86_tables_build leaves it out when ACPI describes the CPUs. */
+	init_config();
+	fake_vm(&vm, 2, 160, 1, 2 * MiB);
+	vm.mem = calloc(1, vm.lowmem);
+	T_CHECK(x86_tables_build(&vm, &rsdp) == 0 && rsdp != 0);
+	T_CHECK(memcmp(vm.mem + MPTABLE_BASE, "_MP_", 4) != 0);
+	T_CHECK(set_config_bool("acpi_tables", false) == 0);
+	T_CHECK(x86_tables_build(&vm, &rsdp) == -1 && errno == ERANGE);
+	free(vm.mem);
+	free_config();
 }
 
 int
