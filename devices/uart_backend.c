@@ -68,6 +68,7 @@ struct uart_backend {
 static struct {
 	bool		in_use;		/* only one UART may own stdio */
 	bool		saved;
+	bool		hooked;		/* atexit and signal handlers installed */
 	struct termios	orig;
 } stdio_term;
 
@@ -150,9 +151,13 @@ stdio_make_raw(void)
 	if (tcgetattr(STDIN_FILENO, &stdio_term.orig) != 0)
 		return (-1);
 	stdio_term.saved = true;
-	if (atexit(stdio_restore) != 0)
-		return (-1);
-	stdio_catch_signals();
+	/* Once per process: a second install would chain to itself. */
+	if (!stdio_term.hooked) {
+		if (atexit(stdio_restore) != 0)
+			return (-1);
+		stdio_catch_signals();
+		stdio_term.hooked = true;
+	}
 	t = stdio_term.orig;
 	cfmakeraw(&t);
 	return (tcsetattr(STDIN_FILENO, TCSANOW, &t));
