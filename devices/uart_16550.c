@@ -1,8 +1,11 @@
 /*
- * NS16550A UART (the PC's COM1..COM4), after the National Semiconductor
- * PC16550D datasheet (June 1995): section 8.1 register map, table II
- * (interrupt identification and priorities), 8.6.3 FIFO control, 8.4 line
- * status, 8.6.6 modem control and loopback, 8.6.8 modem status.
+ * NS16550A UART (the PC's COM1..COM4), after National Semiconductor's
+ * PC16550D datasheet (June 1995), chapter "Registers": the register
+ * summary (DLAB and the shared offsets), the Line Status, FIFO Control,
+ * Interrupt Identification (the interrupt control functions table: its
+ * priorities and what resets each), Interrupt Enable, Modem Control
+ * (loopback wiring) and Modem Status registers, and "FIFO Interrupt Mode
+ * Operation".
  *
  * The transmitter is infinitely fast: a byte written to THR leaves at once,
  * so THR and the shift register always read empty (LSR THRE|TEMT) and the
