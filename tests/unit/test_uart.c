@@ -408,8 +408,12 @@ test_device_tcp(void)
 	io_out(mp, UART_RBR, '-');		/* dropped or EPIPE: no crash */
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	T_CHECK(connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	usleep(50000);
-	io_out(mp, UART_RBR, 'z');
+	/* Output is dropped until the event loop has accepted: retry. */
+	for (i = 0; i < 100; i++) {
+		io_out(mp, UART_RBR, 'z');
+		if (poll(&(struct pollfd){ .fd = c, .events = POLLIN }, 1, 20) == 1)
+			break;
+	}
 	T_CHECK(read_exactly(c, buf, 1) && buf[0] == 'z');
 	close(c);
 	machine_stop(mp);
