@@ -169,8 +169,18 @@ pm1_io(struct vm *vm, int vcpu, bool in, uint16_t port, int bytes,
 	(void)vcpu;
 	if (bytes != 1 && bytes != 2 && bytes != 4)
 		return (0);
-	if (in && off >= OFF_TMR)
-		timer = pm_timer_now();
+	if (off >= OFF_TMR) {
+		/* The timer is read-only and stateless: no lock for the guest's
+		 * calibration loops. */
+		if (in) {
+			timer = pm_timer_now();
+			for (i = 0; i < bytes; i++)
+				v |= (uint32_t)(off + i < OFF_TMR + 4 ?
+				    byte_of(timer, off + i - OFF_TMR) : 0xff) << (8 * i);
+			*val = v;
+		}
+		return (0);
+	}
 	pthread_mutex_lock(&sc->mtx);
 	for (i = 0; i < bytes; i++) {
 		if (in)
