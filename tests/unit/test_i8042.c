@@ -158,6 +158,26 @@ test_device_reset(void)
 	vm_run_cleanups(&vm);
 }
 
+/* Hostile guest: any byte to either port. */
+static void
+test_random_guest(void)
+{
+	unsigned seed = 3;
+	int i;
+
+	i8042_regs_reset(&k);
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245 + 12345;
+		switch ((seed >> 16) % 4) {
+		case 0: (void)i8042_regs_read_data(&k); break;
+		case 1: (void)i8042_regs_status(&k); break;
+		case 2: (void)i8042_regs_write_data(&k, (uint8_t)(seed >> 24)); break;
+		default: (void)i8042_regs_write_cmd(&k, (uint8_t)(seed >> 24)); break;
+		}
+		T_CHECK(k.q_count <= I8042_QUEUE && k.q_head < I8042_QUEUE);
+	}
+}
+
 int
 main(void)
 {
@@ -166,5 +186,6 @@ main(void)
 	T_RUN(test_reset_line);
 	T_RUN(test_irq_levels);
 	T_RUN(test_device_reset);
+	T_RUN(test_random_guest);
 	return (T_DONE());
 }

@@ -188,6 +188,28 @@ test_device_reset_cf9(void)
 	vm_run_cleanups(&vm2);
 }
 
+/* Hostile guest: any byte at any offset. */
+static void
+test_random_guest(void)
+{
+	unsigned seed = 5;
+	int i;
+
+	pm_regs_reset(&p);
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245 + 12345;
+		if (seed & 0x100)
+			(void)pm_regs_read8(&p, (seed >> 16) % 16, seed);
+		else
+			(void)pm_regs_write8(&p, (seed >> 16) % 16,
+			    (uint8_t)(seed >> 24));
+		if ((seed & 0xff) == 0)
+			pm_regs_smi_cmd(&p, (uint8_t)(seed >> 8));
+		T_CHECK((p.en & ~PM1_EN_MASK) == 0);
+		T_CHECK((p.cnt & (PM1_SLP_EN | PM1_GBL_RLS)) == 0);
+	}
+}
+
 int
 main(void)
 {
@@ -197,5 +219,6 @@ main(void)
 	T_RUN(test_pm_timer);
 	T_RUN(test_device_poweroff_and_button);
 	T_RUN(test_device_reset_cf9);
+	T_RUN(test_random_guest);
 	return (T_DONE());
 }

@@ -360,6 +360,29 @@ test_device_localtime(void)
 	T_CHECK(device_find("rtc", DEV_PLATFORM)->init(&vm_local, NULL) != 0);
 }
 
+/* Hostile guest: any index, any value, time moving on. */
+static void
+test_random_guest(void)
+{
+	unsigned seed = 7;
+	int64_t t = T0;
+	int i;
+
+	rtc_regs_init(&r, date(2024, 1, 1, 0, 0, 0), t);
+	for (i = 0; i < 100000; i++) {
+		seed = seed * 1103515245 + 12345;
+		t += (seed >> 8) % 5000000;
+		r.index = (uint8_t)(seed >> 16) & 0x7f;
+		if (seed & 0x100)
+			(void)rtc_regs_read(&r, t);
+		else
+			rtc_regs_write(&r, (uint8_t)(seed >> 24), t);
+		rtc_regs_update(&r, t);
+		(void)rtc_regs_next_event(&r, t);
+	}
+	T_CHECK(get(RTC_REG_D, t) == RTCD_VRT);
+}
+
 int
 main(void)
 {
@@ -373,5 +396,6 @@ main(void)
 	T_RUN(test_registers_and_nvram);
 	T_RUN(test_memory_cells);
 	T_RUN(test_device_localtime);
+	T_RUN(test_random_guest);
 	return (T_DONE());
 }

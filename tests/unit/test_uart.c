@@ -462,6 +462,27 @@ test_device_stdio_once(void)
 	vm_run_cleanups(&mp->vm);
 }
 
+/* Hostile guest: random accesses never break the model's invariants. */
+static void
+test_random_guest(void)
+{
+	unsigned seed = 1;
+	int i;
+
+	fresh();
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245 + 12345;
+		if ((seed >> 16) % 4 == 0)
+			(void)rd((seed >> 8) & 7);
+		else if ((seed >> 16) % 4 == 1)
+			(void)uart_regs_rx(&u, (uint8_t)seed);
+		else
+			(void)wr((seed >> 8) & 7, (uint8_t)(seed >> 20));
+		T_CHECK(u.rx_count <= UART_FIFO_SIZE && u.rx_head < UART_FIFO_SIZE);
+		T_CHECK((u.ier & 0xf0) == 0);
+	}
+}
+
 int
 main(void)
 {
@@ -477,5 +498,6 @@ main(void)
 	T_RUN(test_device_tcp);
 	T_RUN(test_device_errors);
 	T_RUN(test_device_stdio_once);
+	T_RUN(test_random_guest);
 	return (T_DONE());
 }
