@@ -172,6 +172,16 @@ copy_with_libs() {
 	copy_libs "$root" "$@"
 }
 
+# prune_cache FOLDER KEEP: the cache keeps images by a hash of their inputs,
+# so every change leaves an old one behind.  Removes the entries of FOLDER
+# not used for a day (use touches them), KEEP (the one in use) excepted.
+prune_cache() {
+	local dir=$1 keep=$2
+	touch "$keep"
+	find "$dir" -mindepth 1 -maxdepth 1 -mtime +0 ! -path "$keep" \
+	    -exec rm -rf {} + 2>/dev/null || true
+}
+
 # make_cpio ROOT OUT [gzip]: packs ROOT as a newc cpio archive owned by root.
 make_cpio() {
 	local root=$1 out=$2 z=${3:-}
