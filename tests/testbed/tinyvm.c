@@ -14,6 +14,13 @@
  * port 0xf4, an OUT of 0x4c to the same port (so the guest really executed
  * an instruction between the two exits), then the HLT.  Anything else is a
  * failure.  Exit status: 0 pass, 1 fail, 77 no /dev/kvm (skip).
+ *
+ * `tinyvm --hold` instead creates one VM and sleeps until killed.  The
+ * testbed's level-1 host runs it in the background: while a VM exists, KVM's
+ * preempt-notifier static key stays on, so creating and destroying the test
+ * VMs does not patch the scheduler's code each time.  (Code patching on a
+ * running SMP kernel under QEMU's multi-threaded emulation sometimes leaves a
+ * stale int3 behind, and the level-1 kernel dies of "Oops: int3".)
  */
 #include "vmm/vmm.h"
 
@@ -108,7 +115,7 @@ check_exit(const struct kvm_run *run, const struct step *want)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct vmm_vm vm;
 	struct vmm_vcpu vcpu;
@@ -116,6 +123,12 @@ main(void)
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && strcmp(argv[1], "--hold") == 0) {
+		if (vmm_open(&vm, NULL) < 0)
+			return (fail("open /dev/kvm"));
+		for (;;)
+			pause();
+	}
 	alarm(RUN_SECONDS);	/* a guest that never exits kills us: SIGALRM */
 	if (vmm_open(&vm, NULL) < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV) {
