@@ -32,6 +32,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "devices/device.h"
+#include "devices/pci.h"
 #include "x86/x86.h"
 
 /* How often the halt detector asks the vCPUs (see vcpus_halt_tick). */
@@ -94,6 +95,8 @@ init_devices(struct run *r)
 
 	device_foreach(DEV_PLATFORM, init_platform, r);
 	if (r->failed)
+		return (-1);
+	if (pci_init_devices(&r->vm) != 0)
 		return (-1);
 	lpc = find_config_node("lpc");
 	if (lpc != NULL && walk_config_nodes(lpc, init_lpc, r) != 0)

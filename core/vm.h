@@ -40,6 +40,7 @@ struct vcpu;
 struct inout_table;
 struct mmio_table;
 struct mevent;
+struct pci_bus;
 
 struct vm {
 	const char	*name;
@@ -60,6 +61,7 @@ struct vm {
 	struct inout_table *io;
 	struct mmio_table *mmio;
 	struct mevent	*events;	/* the event loop (core/mevent.h) */
+	struct pci_bus	*pci;		/* devices/pci.c; NULL until it starts */
 
 	/* Set once by the first vm_suspend(); the vCPU threads and main watch it. */
 	_Atomic int	suspended;	/* enum vm_suspend_how */
