@@ -26,11 +26,13 @@
 
 #include "boot/boot.h"
 #include "config/config.h"
+#include "core/control.h"
 #include "core/inout.h"
 #include "core/mevent.h"
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "core/vmname.h"
 #include "devices/device.h"
 #include "devices/pci.h"
 #include "x86/x86.h"
@@ -44,6 +46,12 @@ struct run {
 	int		tickfd;
 	int		nterm;		/* SIGTERMs received */
 	int		failed;		/* a device failed to initialise */
+
+	/* A named VM prepared by khyveload (core/vmname.h); else dir.dirfd < 0. */
+	struct vmdir	dir;
+	int		memfd;		/* its RAM file, until the VM owns it */
+	struct control	*ctl;		/* its control socket while it runs */
+	struct vm_bootstate boot;
 };
 
 /*
@@ -169,8 +177,9 @@ setup_main_loop(struct run *r, sigset_t *set)
 	return (0);
 }
 
+/* named: the boot CPU state khyveload saved, or NULL to boot boot.kernel. */
 static int
-load_kernel(struct vm *vm)
+load_kernel(struct vm *vm, const struct boot_cpu *named)
 {
 	struct boot_cpu bsp;
 	struct boot_err e = { "" };
@@ -184,7 +193,9 @@ load_kernel(struct vm *vm)
 		fprintf(stderr, "cannot build the platform tables\n");
 		return (-1);
 	}
-	if (boot_from_config(vm, rsdp, &bsp, &e) != 0) {
+	if (named)
+		bsp = *named;
+	else if (boot_from_config(vm, rsdp, &bsp, &e) != 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		return (-1);
 	}
@@ -210,6 +221,8 @@ bring_up(struct run *r, const struct run_params *p, sigset_t *set)
 	vm->cores = p->cores;
 	vm->threads = p->threads;
 	read_options(vm);
+	vm->mem_fd = r->memfd;		/* -1: an anonymous memfd */
+	r->memfd = -1;
 	if (vm_setup_memory(vm,
 	    get_config_bool_default("memory.wired", false),
 	    get_config_bool_default("memory.guest_in_core", false)) != 0)
@@ -219,7 +232,8 @@ bring_up(struct run *r, const struct run_params *p, sigset_t *set)
 		    strerror(errno));
 		return (-1);
 	}
-	if (init_devices(r) != 0 || load_kernel(vm) != 0 ||
+	if (init_devices(r) != 0 ||
+	    load_kernel(vm, r->dir.dirfd >= 0 ? &r->boot.cpu : NULL) != 0 ||
 	    setup_main_loop(r, set) != 0)
 		return (-1);
 	return (vcpus_start(vm, p->vcpumap));
@@ -241,35 +255,107 @@ tear_down(struct run *r)
 	vm_destroy(&r->vm);
 }
 
+/*
+ * bhyve's do_open(): without boot.kernel, the VM must have been prepared
+ * by khyveload.  Takes its run lock, its RAM file and its boot state (used
+ * once: running it again needs the loader again, as after a bhyve reboot).
+ * The memory size is the loader's; a different -m is an error.
+ */
+static int
+open_named(struct run *r, const struct run_params *p, uint64_t *memsize)
+{
+	struct vmname_err e = { "" };
+	const char *msize = get_config_value("memory.size");
+	int rc;
+
+	if (vmdir_open(&r->dir, p->name, &e) != 0) {
+		fprintf(stderr, errno == ENOENT ?
+		    "virtual machine cannot be booted\n" : "%s\n", e.msg);
+		return (-1);
+	}
+	if (vmdir_lock(&r->dir, &e) != 0)
+		goto fail;
+	if ((rc = vmdir_load_boot(&r->dir, &r->boot, &e)) == 1) {
+		fprintf(stderr, "virtual machine cannot be booted\n");
+		return (-1);
+	}
+	if (rc != 0 || (r->memfd = vmdir_open_mem(&r->dir, memsize, &e)) < 0)
+		goto fail;
+	if (*memsize != r->boot.memsize) {
+		fprintf(stderr, "%s: its memory is %llu bytes, its boot state "
+		    "says %llu; load it again\n", p->name,
+		    (unsigned long long)*memsize,
+		    (unsigned long long)r->boot.memsize);
+		return (-1);
+	}
+	/* 256M is the default: only a size asked for must match. */
+	if (*memsize != p->memsize && msize != NULL &&
+	    strcmp(msize, "256M") != 0) {
+		fprintf(stderr, "%s: memory size %s differs from the %llu "
+		    "bytes khyveload gave it\n", p->name, msize,
+		    (unsigned long long)*memsize);
+		return (-1);
+	}
+	vmdir_forget_boot(&r->dir);
+	return (0);
+fail:
+	fprintf(stderr, "%s\n", e.msg);
+	return (-1);
+}
+
+/* -D: a guest that powers off takes its named VM with it. */
+static void
+close_named(struct run *r, int status)
+{
+	struct vmname_err e = { "" };
+
+	if (r->dir.dirfd < 0)
+		return;
+	if (status == VM_SUSPEND_POWEROFF &&
+	    get_config_bool_default("destroy_on_poweroff", false) &&
+	    vmdir_destroy(&r->dir, &e) != 0)
+		fprintf(stderr, "%s\n", e.msg);
+	vmdir_close(&r->dir);
+}
+
 int
 khyve_run(const struct run_params *p)
 {
+	struct run_params named = *p;
 	struct run *r;
 	sigset_t set;
 	int status;
 
-	/* As bhyve: without a loader's work or firmware there is nothing to run. */
-	if (!boot_configured()) {
-		fprintf(stderr, "virtual machine cannot be booted\n");
-		return (4);
-	}
-	if (setup_signals(&set) != 0) {
-		fprintf(stderr, "cannot set up signals: %s\n", strerror(errno));
-		return (4);
-	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		fprintf(stderr, "out of memory\n");
 		return (4);
 	}
-	r->sigfd = r->tickfd = -1;
-	if (bring_up(r, p, &set) == 0)
+	r->sigfd = r->tickfd = r->memfd = -1;
+	r->dir.dirfd = r->dir.lockfd = -1;
+	/* As bhyve: without a loader's work or firmware there is nothing to run. */
+	if (!boot_configured() && open_named(r, p, &named.memsize) != 0) {
+		status = 4;
+		goto out;
+	}
+	if (setup_signals(&set) != 0) {
+		fprintf(stderr, "cannot set up signals: %s\n", strerror(errno));
+		status = 4;
+		goto out;
+	}
+	if (bring_up(r, &named, &set) == 0 && (r->dir.dirfd < 0 ||
+	    (r->ctl = control_start(&r->vm, r->dir.dirfd)) != NULL))
 		mevent_dispatch(&r->vm);
 	else
 		vm_suspend(&r->vm, VM_SUSPEND_ERROR);
 	vcpus_stop(&r->vm);
+	control_stop(&r->vm, r->ctl);
 	status = atomic_load(&r->vm.suspended);
 	tear_down(r);
+out:
+	if (r->memfd >= 0)
+		close(r->memfd);
+	close_named(r, status);
 	free(r);
 	return (status);
 }

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vmm/vmm.h"
@@ -26,6 +27,8 @@ struct vm;
  */
 #define VCPU_KICK_SIGNAL	(SIGRTMIN + 1)
 
+#define VCPU_EXIT_REASONS	64
+
 struct vcpu {
 	struct vm	*vm;
 	int		id;
@@ -38,6 +41,12 @@ struct vcpu {
 	 */
 	_Atomic unsigned halt_asked;
 	_Atomic unsigned halt_reply;
+	/*
+	 * Exits to user space by KVM exit reason (the last slot counts any
+	 * larger reason): written by this vCPU's thread only, read by the
+	 * control socket's stats (core/control.c).
+	 */
+	_Atomic uint64_t exits[VCPU_EXIT_REASONS];
 };
 
 /* Installs the kick handler; once per process, before any vCPU starts. */

@@ -74,15 +74,18 @@ vm_create(struct vm *vm, const char *name, uint64_t memsize)
 }
 
 /*
- * Kept apart from the mapping so that a later issue can open
- * /run/khyve/NAME/mem instead (a named VM outlives the process).
- * A fresh memfd reads as zeros: nothing needs clearing.
+ * A named VM's RAM file (RUNDIR/NAME/mem, core/vmname.c) is opened by
+ * core/run.c before this runs and left as it is: it holds what the loader
+ * put there.  A one-command boot gets an anonymous memfd, which reads as
+ * zeros and leaves nothing behind.
  */
 int
 vm_open_memfile(struct vm *vm)
 {
 	char label[64];
 
+	if (vm->mem_fd >= 0)
+		return (0);
 	snprintf(label, sizeof(label), "khyve:%s", vm->name);
 	vm->mem_fd = memfd_create(label, MFD_CLOEXEC);
 	if (vm->mem_fd < 0) {

@@ -224,6 +224,8 @@ vmexit_dispatch(struct vcpu *vc)
 	struct kvm_run *run = vc->v.run;
 	uint32_t reason = run->exit_reason;
 
+	atomic_fetch_add_explicit(&vc->exits[reason < VCPU_EXIT_REASONS ?
+	    reason : VCPU_EXIT_REASONS - 1], 1, memory_order_relaxed);
 	if (reason >= sizeof(vmexit_handlers) / sizeof(vmexit_handlers[0]) ||
 	    vmexit_handlers[reason] == NULL) {
 		fprintf(stderr, "vm_loop: unexpected exitcode 0x%x\n", reason);
