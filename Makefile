@@ -52,6 +52,19 @@ unit: $(UNIT_BINS)
 check: all asan unit
 	BUILD=$(BUILD) tests/run
 
+# libFuzzer targets (fuzz/fuzz_NAME.c, clang): each runs FUZZ_SECONDS on a corpus in
+# $(BUILD)/fuzz/NAME.corpus; a crash leaves its input there and fails the target.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/fuzz_virtio_ring: fuzz/fuzz_virtio_ring.c devices/virtio_ring.c devices/virtio_ring.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_virtio_ring.c devices/virtio_ring.c
+fuzz: $(BUILD)/fuzz/fuzz_virtio_ring
+	@mkdir -p $(BUILD)/fuzz/virtio_ring.corpus
+	cd $(BUILD)/fuzz && ./fuzz_virtio_ring -max_total_time=$(FUZZ_SECONDS) virtio_ring.corpus
+.PHONY: fuzz
+
 run: all
 	guest/run
 

@@ -63,15 +63,16 @@ vq_init(struct vq *q, const struct vq_mem *mem, uint16_t size,
 	return (0);
 }
 
+/*
+ * One copy of a descriptor: the guest may rewrite it meanwhile, and an
+ * indirect table need not be aligned, so bytes, not a struct access.
+ */
 static struct vring_desc
 vq_read_desc(volatile const struct vring_desc *d)
 {
 	struct vring_desc r;
 
-	r.addr = d->addr;
-	r.len = d->len;
-	r.flags = d->flags;
-	r.next = d->next;
+	memcpy(&r, (const void *)(uintptr_t)d, sizeof(r));
 	return (r);
 }
 
