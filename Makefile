@@ -8,7 +8,7 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -g
 CFLAGS  ?= -O2
-LDLIBS  := -lpthread
+LDLIBS  := -lpthread -lext2fs -lcom_err
 
 LAYERS  := config vmm core x86 devices boot
 LIB_SRC := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))

@@ -9,6 +9,7 @@
 #define KHYVE_BOOT_BOOTSRC_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "boot/boot.h"
@@ -29,9 +30,13 @@ struct bootsrc {
 };
 
 int hostdir_init(struct bootsrc *s, const char *dir, struct boot_err *e);
-/* The first of the disk images holding a boot configuration. */
+/*
+ * The first ext2/3/4 file system on the disk images that holds a boot
+ * configuration; without want_config (the kernel named by -e), the first
+ * ext file system.
+ */
 int disk_source_init(struct bootsrc *s, const char *const *disks, int n,
-    struct boot_err *e);
+    bool want_config, struct boot_err *e);
 
 /* What to boot: from -e overrides or the guest's configuration. */
 struct bootsel {

@@ -145,7 +145,8 @@ open_source(struct loader *l, struct bootsrc *s, struct boot_err *e)
 	if (l->host != NULL)
 		return (hostdir_init(s, l->host, e));
 	if (l->ndisks > 0)
-		return (disk_source_init(s, l->disks, l->ndisks, e));
+		return (disk_source_init(s, l->disks, l->ndisks,
+		    l->sel.kernel == NULL, e));
 	return (boot_fail(e, "nothing to load from: give -h host-path or "
 	    "-d disk-path"));
 }

@@ -23,21 +23,11 @@ check no-source 1 "khyveload: nothing to load from: give -h host-path or -d disk
 check bad-name 1 "khyveload: invalid VM name '..'" -h /tmp ..
 check bad-console 64 "khyveload: Could not open '/nonexistent/tty'" -c /nonexistent/tty vm0
 
-# A bzImage header good enough for the loader (boot protocol 2.15, 64-bit,
-# relocatable): Documentation/arch/x86/boot.rst.
-poke() {	# poke FILE OFFSET BYTES-AS-PRINTF-ESCAPES
-	printf "$3" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
-}
+. "$(dirname "$0")/lib/bzimage.sh"
 H=$TMP/host
 mkdir -p "$H/boot/grub"
 K=$H/boot/vmlinuz-6.1.0-9-amd64
-head -c $((5 * 512 + 8192)) /dev/zero > "$K"
-poke "$K" 0x1f1 '\x04'
-poke "$K" 0x201 '\x6a'
-poke "$K" 0x202 'HdrS\x0f\x02'
-poke "$K" 0x211 '\x01'
-poke "$K" 0x22c '\xff\xff\xff\x7f\x00\x00\x20\x00\x01\x00\x03\x00\xff\x07'
-poke "$K" 0x258 '\x00\x00\x00\x01'
+make_bzimage "$K"
 printf 'initrd-bytes' > "$H/boot/initrd.img-6.1.0-9-amd64"
 cat > "$H/boot/grub/grub.cfg" <<'CFG'
 set default="0"
