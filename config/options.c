@@ -17,8 +17,9 @@
 
 #define	FWCFG_MAX_NAME	56	/* fw_cfg file names, NUL included */
 
-static int
-fail(struct opt_error *e, int status, const char *fmt, ...)
+/* Fills e and returns -1: every parser's way out. */
+int
+opt_fail(struct opt_error *e, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,10 +56,10 @@ config_option_parse(const char *opt, struct opt_error *e)
 	case 0:
 		return (0);
 	case 1:
-		return (fail(e, EX_STATUS_USAGE,
+		return (opt_fail(e, EX_STATUS_USAGE,
 		    "invalid configuration option '%s'", opt));
 	default:
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	}
 }
 
@@ -87,17 +88,17 @@ config_file_parse_fp(FILE *fp, const char *name, struct opt_error *e)
 		case 0:
 			break;
 		case 1:
-			rc = fail(e, EX_STATUS_FAIL, "%s:%u: invalid config "
+			rc = opt_fail(e, EX_STATUS_FAIL, "%s:%u: invalid config "
 			    "option '%s'", name, lineno, line);
 			break;
 		default:
-			rc = fail(e, EX_STATUS_FAIL, "%s:%u: %s", name, lineno,
+			rc = opt_fail(e, EX_STATUS_FAIL, "%s:%u: %s", name, lineno,
 			    config_error());
 		}
 	}
 	free(line);
 	if (rc == 0 && ferror(fp))
-		rc = fail(e, EX_STATUS_FAIL, "%s: %s", name, strerror(errno));
+		rc = opt_fail(e, EX_STATUS_FAIL, "%s: %s", name, strerror(errno));
 	return (rc);
 }
 
@@ -108,7 +109,7 @@ config_file_parse(const char *path, struct opt_error *e)
 	int rc;
 
 	if ((fp = fopen(path, "r")) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to open configuration "
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to open configuration "
 		    "file %s: %s", path, strerror(errno)));
 	rc = config_file_parse_fp(fp, path, e);
 	fclose(fp);
@@ -124,11 +125,11 @@ gdb_option_parse(const char *opt, struct opt_error *e)
 
 	if (opt[0] == 'w') {
 		if (set_config_bool("gdb.wait", true) != 0)
-			return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+			return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 		opt++;
 	}
 	if ((str = strdup(opt)) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	port = str;
 	if ((colon = strrchr(str, ':')) != NULL) {
 		*colon = '\0';
@@ -140,7 +141,7 @@ gdb_option_parse(const char *opt, struct opt_error *e)
 		rc = -1;
 	free(str);
 	if (rc != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	return (0);
 }
 
@@ -167,7 +168,7 @@ fwcfg_option_parse(const char *opt, struct opt_error *e)
 	comma = strchr(name, ',');
 	if (comma == NULL || comma == name ||
 	    comma - name >= FWCFG_MAX_NAME)
-		return (fail(e, EX_STATUS_USAGE, "invalid fwcfg item '%s'", opt));
+		return (opt_fail(e, EX_STATUS_USAGE, "invalid fwcfg item '%s'", opt));
 	if (strncmp(comma + 1, "string=", 7) == 0) {
 		kind = "string";
 		val = comma + 8;
@@ -175,12 +176,12 @@ fwcfg_option_parse(const char *opt, struct opt_error *e)
 		kind = "file";
 		val = comma + 6;
 	} else
-		return (fail(e, EX_STATUS_USAGE, "invalid fwcfg item '%s'", opt));
+		return (opt_fail(e, EX_STATUS_USAGE, "invalid fwcfg item '%s'", opt));
 
 	if ((fw = find_config_node("fwcfg")) != NULL)
 		walk_config_nodes(fw, fwcfg_count, &n);
 	if ((nm = strndup(name, (size_t)(comma - name))) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	snprintf(path, sizeof(path), "fwcfg.%d.name", n);
 	rc = set_config_value(path, nm);
 	snprintf(path, sizeof(path), "fwcfg.%d.%s", n, kind);
@@ -188,7 +189,7 @@ fwcfg_option_parse(const char *opt, struct opt_error *e)
 		rc = set_config_value(path, val);
 	free(nm);
 	if (rc != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	return (0);
 }
 
@@ -246,7 +247,7 @@ smbios_option_parse(const char *opt, struct opt_error *e)
 	int rc = -1;
 
 	if ((str = strdup(opt)) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	rest = str;
 	if (strncmp(str, "type=", 5) == 0) {
 		type = strtol(str + 5, &end, 10);
@@ -258,7 +259,7 @@ smbios_option_parse(const char *opt, struct opt_error *e)
 	}
 	free(str);
 	if (rc != 0)
-		return (fail(e, EX_STATUS_USAGE,
+		return (opt_fail(e, EX_STATUS_USAGE,
 		    "invalid SMBIOS configuration '%s'", opt));
 	return (0);
 }

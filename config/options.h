@@ -33,6 +33,10 @@ struct topology {
 };
 
 /* -o var=value (also one line of a -k file). */
+/* Sets e's status and message (printf-style); returns -1. */
+int opt_fail(struct opt_error *e, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 int config_option_parse(const char *opt, struct opt_error *e);
 /* -k file: key=value lines, '#' comments and blank lines; errors name file:line. */
 int config_file_parse(const char *path, struct opt_error *e);

@@ -32,18 +32,6 @@
 static const char *const lpc_uarts[] = { "com1", "com2", "com3", "com4" };
 #define	LPC_NUART	(sizeof(lpc_uarts) / sizeof(lpc_uarts[0]))
 
-static int
-fail(struct opt_error *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 int
 pci_parse_legacy_config(config_node_t *node, const char *opt)
 {
@@ -117,18 +105,18 @@ pci_add_device(const struct device_emu *d, int b, int s, int f,
 
 	snprintf(path, sizeof(path), "pci.%d.%d.%d", b, s, f);
 	if (find_config_node(path) != NULL)
-		return (fail(e, EX_STATUS_FAIL,
+		return (opt_fail(e, EX_STATUS_FAIL,
 		    "pci slot %d:%d:%d already occupied!", b, s, f));
 	if ((node = create_config_node(path)) == NULL ||
 	    set_config_value_node(node, "device", d->name) != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	if (d->legacy_config != NULL)
 		rc = d->legacy_config(node, config);
 	else
 		rc = pci_parse_legacy_config(node, config);
 	/* Only the default parser leaves its reason in config_error(). */
 	if (rc != 0)
-		return (fail(e, EX_STATUS_FAIL, "pci slot %d:%d:%d: invalid "
+		return (opt_fail(e, EX_STATUS_FAIL, "pci slot %d:%d:%d: invalid "
 		    "%s configuration '%s'%s%s", b, s, f, d->name,
 		    config ? config : "", d->legacy_config ? "" : ": ",
 		    d->legacy_config ? "" : config_error()));
@@ -143,11 +131,11 @@ pci_parse_slot(const char *opt, struct opt_error *e)
 	int b, s, f, rc;
 
 	if ((str = strdup(opt)) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	config = NULL;
 	if ((emul = strchr(str, ',')) == NULL) {
 		free(str);
-		return (fail(e, EX_STATUS_FAIL,
+		return (opt_fail(e, EX_STATUS_FAIL,
 		    "Invalid PCI slot info field \"%s\"", opt));
 	}
 	*emul++ = '\0';
@@ -156,10 +144,10 @@ pci_parse_slot(const char *opt, struct opt_error *e)
 		config = cp + 1;
 	}
 	if (parse_bsf(str, &b, &s, &f) != 0)
-		rc = fail(e, EX_STATUS_FAIL,
+		rc = opt_fail(e, EX_STATUS_FAIL,
 		    "Invalid PCI slot info field \"%s\"", opt);
 	else if ((d = device_find(emul, DEV_PCI)) == NULL)
-		rc = fail(e, EX_STATUS_FAIL,
+		rc = opt_fail(e, EX_STATUS_FAIL,
 		    "pci slot %d:%d:%d: unknown device \"%s\"", b, s, f, emul);
 	else
 		rc = pci_add_device(d, b, s, f, config, e);
@@ -189,10 +177,10 @@ lpc_bootrom(const char *opt, char *rest, struct opt_error *e)
 
 	rom = strsep(&rest, ",");
 	if (rom == NULL || *rom == '\0')
-		return (fail(e, EX_STATUS_FAIL, "invalid bootrom option \"%s\"",
+		return (opt_fail(e, EX_STATUS_FAIL, "invalid bootrom option \"%s\"",
 		    opt));
 	if (set_config_value("lpc.bootrom", rom) != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	if ((vars = strsep(&rest, ",")) == NULL)
 		return (0);
 	lpc = create_config_node("lpc");
@@ -201,7 +189,7 @@ lpc_bootrom(const char *opt, char *rest, struct opt_error *e)
 	    set_config_value("lpc.bootvars", vars) :
 	    pci_parse_legacy_config(lpc, vars)) != 0 ||
 	    pci_parse_legacy_config(lpc, rest) != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	return (0);
 }
 
@@ -215,13 +203,13 @@ lpc_registered(const struct device_emu *d, const char *opt, const char *rest,
 
 	snprintf(path, sizeof(path), "lpc.%s", d->name);
 	if ((node = create_config_node(path)) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	if (d->legacy_config != NULL)
 		rc = d->legacy_config(node, rest);
 	else
 		rc = pci_parse_legacy_config(node, rest);
 	if (rc != 0)
-		return (fail(e, EX_STATUS_USAGE,
+		return (opt_fail(e, EX_STATUS_USAGE,
 		    "invalid lpc device configuration '%s'", opt));
 	return (0);
 }
@@ -242,23 +230,23 @@ lpc_dispatch(const char *opt, char *name, char *rest, struct opt_error *e)
 			break;
 		snprintf(key, sizeof(key), "lpc.%s.path", lpc_uarts[i]);
 		if (set_config_value(key, rest) != 0)
-			return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+			return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 		return (0);
 	}
 	if (i == LPC_NUART && strcasecmp(name, "pc-testdev") == 0) {
 		if (set_config_bool("lpc.pc-testdev", true) != 0)
-			return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+			return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 		return (0);
 	}
 	if (i == LPC_NUART && strcasecmp(name, "fwcfg") == 0 && rest != NULL &&
 	    (strcmp(rest, "bhyve") == 0 || strcmp(rest, "qemu") == 0)) {
 		if (set_config_value("lpc.fwcfg", rest) != 0)
-			return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+			return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 		return (0);
 	}
 	if (i == LPC_NUART && (d = device_find(name, DEV_LPC)) != NULL)
 		return (lpc_registered(d, opt, rest, e));
-	return (fail(e, EX_STATUS_USAGE, "invalid lpc device configuration "
+	return (opt_fail(e, EX_STATUS_USAGE, "invalid lpc device configuration "
 	    "'%s'", opt));
 }
 
@@ -269,7 +257,7 @@ lpc_device_parse(const char *opt, struct opt_error *e)
 	int rc;
 
 	if ((str = rest = strdup(opt)) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	name = strsep(&rest, ",");
 	rc = lpc_dispatch(opt, name, rest, e);
 	free(str);

@@ -23,22 +23,10 @@
 #include "config/options.h"
 
 static int
-fail(struct opt_error *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
-static int
 set_or_fail(const char *key, const char *value, struct opt_error *e)
 {
 	if (set_config_value(key, value) != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	return (0);
 }
 
@@ -59,7 +47,7 @@ topology_parse(const char *opt, struct opt_error *e)
 		return (rc);
 	}
 	if ((tofree = str = strdup(opt)) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	while (rc == 0 && (cp = strsep(&str, ",")) != NULL) {
 		for (i = 0; i < 4; i++) {
 			n = strlen(keys[i]);
@@ -69,7 +57,7 @@ topology_parse(const char *opt, struct opt_error *e)
 		if (i < 4)
 			rc = set_or_fail(keys[i], cp + n + 1, e);
 		else if (strchr(cp, '=') != NULL)
-			rc = fail(e, EX_STATUS_USAGE,
+			rc = opt_fail(e, EX_STATUS_USAGE,
 			    "invalid cpu topology '%s'", opt);
 		else
 			rc = set_or_fail("cpus", cp, e);
@@ -83,7 +71,7 @@ static int
 topo_value(const char *key, long def, long *out, struct opt_error *e)
 {
 	if (get_config_int(key, 1, UINT16_MAX, def, out) != 0)
-		return (fail(e, EX_STATUS_FAIL, "%s", config_error()));
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
 	return (0);
 }
 
@@ -103,10 +91,10 @@ calc_topology(struct topology *t, struct opt_error *e)
 
 	n = (uint64_t)sockets * (uint64_t)cores * (uint64_t)threads;
 	if (n > UINT16_MAX)
-		return (fail(e, EX_STATUS_FAIL,
+		return (opt_fail(e, EX_STATUS_FAIL,
 		    "Computed number of vCPUs too high: %ju", (uintmax_t)n));
 	if (explicit_cpus && (uint64_t)cpus != n)
-		return (fail(e, EX_STATUS_FAIL, "Topology (%ld sockets, "
+		return (opt_fail(e, EX_STATUS_FAIL, "Topology (%ld sockets, "
 		    "%ld cores, %ld threads) does not match %ld vCPUs",
 		    sockets, cores, threads, cpus));
 	t->ncpus = (int)n;
@@ -158,14 +146,14 @@ pincpu_parse(const char *opt, int nhost, struct opt_error *e)
 	if (cp == NULL || *cp != ':' || (cp = scan_uint(cp + 1, &pcpu)) ==
 	    NULL || *cp != '\0' || vcpu == INT_MAX) {
 		if (opt[0] == '-' && scan_uint(opt + 1, &vcpu) != NULL)
-			return (fail(e, EX_STATUS_USAGE, "invalid vcpu "
+			return (opt_fail(e, EX_STATUS_USAGE, "invalid vcpu "
 			    "pinning configuration '%s': invalid vcpu '-%d'",
 			    opt, vcpu));
-		return (fail(e, EX_STATUS_USAGE, "invalid vcpu pinning "
+		return (opt_fail(e, EX_STATUS_USAGE, "invalid vcpu pinning "
 		    "configuration '%s': invalid format", opt));
 	}
 	if (pcpu >= nhost)
-		return (fail(e, EX_STATUS_USAGE, "invalid vcpu pinning "
+		return (opt_fail(e, EX_STATUS_USAGE, "invalid vcpu pinning "
 		    "configuration '%s': hostcpu '%d' outside valid range "
 		    "from 0 to %d", opt, pcpu, nhost - 1));
 
@@ -173,7 +161,7 @@ pincpu_parse(const char *opt, int nhost, struct opt_error *e)
 	old = get_config_value(key);
 	if (asprintf(&val, "%s%s%d", old ? old : "", old ? "," : "",
 	    pcpu) < 0)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	rc = set_or_fail(key, val, e);
 	free(val);
 	return (rc);
@@ -192,7 +180,7 @@ parse_cpuset(int vcpu, const char *list, int nhost, cpu_set_t *set,
 		if ((cp = scan_uint(token, &pcpu)) == NULL)
 			break;
 		if (pcpu >= nhost)
-			return (fail(e, EX_STATUS_FAIL, "hostcpu '%d' outside "
+			return (opt_fail(e, EX_STATUS_FAIL, "hostcpu '%d' outside "
 			    "valid range from 0 to %d", pcpu, nhost - 1));
 		if (*cp == '-') {
 			if (start >= 0)
@@ -203,7 +191,7 @@ parse_cpuset(int vcpu, const char *list, int nhost, cpu_set_t *set,
 		if (*cp != ',' && *cp != '\0')
 			break;
 		if (start >= 0 && start > pcpu)
-			return (fail(e, EX_STATUS_FAIL,
+			return (opt_fail(e, EX_STATUS_FAIL,
 			    "Invalid hostcpu range %d-%d", start, pcpu));
 		for (start = start >= 0 ? start : pcpu; start <= pcpu; start++)
 			CPU_SET(start, set);
@@ -211,7 +199,7 @@ parse_cpuset(int vcpu, const char *list, int nhost, cpu_set_t *set,
 		if (*cp == '\0')
 			return (0);
 	}
-	return (fail(e, EX_STATUS_FAIL, "invalid cpuset for vcpu %d: '%s'",
+	return (opt_fail(e, EX_STATUS_FAIL, "invalid cpuset for vcpu %d: '%s'",
 	    vcpu, list));
 }
 
@@ -236,14 +224,14 @@ build_vcpumaps(int ncpus, int nhost, cpu_set_t ***mapp, struct opt_error *e)
 	int vcpu;
 
 	if ((map = calloc((size_t)ncpus, sizeof(*map))) == NULL)
-		return (fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
+		return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate memory"));
 	for (vcpu = 0; vcpu < ncpus; vcpu++) {
 		snprintf(key, sizeof(key), "vcpu.%d.cpuset", vcpu);
 		if ((value = get_config_value(key)) == NULL)
 			continue;
 		if ((map[vcpu] = malloc(sizeof(cpu_set_t))) == NULL) {
 			free_vcpumaps(ncpus, map);
-			return (fail(e, EX_STATUS_FAIL, "Failed to allocate "
+			return (opt_fail(e, EX_STATUS_FAIL, "Failed to allocate "
 			    "cpuset for vcpu %d", vcpu));
 		}
 		if (parse_cpuset(vcpu, value, nhost, map[vcpu], e) != 0) {
