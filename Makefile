@@ -60,9 +60,13 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 $(BUILD)/fuzz/fuzz_virtio_ring: fuzz/fuzz_virtio_ring.c devices/virtio_ring.c devices/virtio_ring.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_virtio_ring.c devices/virtio_ring.c
-fuzz: $(BUILD)/fuzz/fuzz_virtio_ring
-	@mkdir -p $(BUILD)/fuzz/virtio_ring.corpus
+$(BUILD)/fuzz/fuzz_bootcfg: fuzz/fuzz_bootcfg.c boot/bootcfg.c boot/disk_part.c boot/file.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -o $@ $^
+fuzz: $(BUILD)/fuzz/fuzz_virtio_ring $(BUILD)/fuzz/fuzz_bootcfg
+	@mkdir -p $(BUILD)/fuzz/virtio_ring.corpus $(BUILD)/fuzz/bootcfg.corpus
 	cd $(BUILD)/fuzz && ./fuzz_virtio_ring -max_total_time=$(FUZZ_SECONDS) virtio_ring.corpus
+	cd $(BUILD)/fuzz && ./fuzz_bootcfg -max_total_time=$(FUZZ_SECONDS) bootcfg.corpus
 .PHONY: fuzz
 
 run: all
