@@ -10,9 +10,9 @@
 #
 # Environment (bench/run sets it): KHYVE QEMU VMMTIME KVMLOOP EXITGUEST_A
 # EXITGUEST_B EXITS GUEST_KERNEL GUEST_INITRD BENCH_REPS BENCH_MEM_REPS
-# BENCH_EXIT_REPS BENCH_CASES BENCH_SETTLE BENCH_LIMIT BENCH_TMP
+# BENCH_EXIT_REPS BENCH_CASES (boot pvh mem exit) BENCH_SETTLE BENCH_LIMIT BENCH_TMP
 set -u
-: "${BENCH_REPS:=5}" "${BENCH_MEM_REPS:=3}" "${BENCH_EXIT_REPS:=5}"
+: "${BENCH_REPS:=5}" "${BENCH_MEM_REPS:=2}" "${BENCH_EXIT_REPS:=5}"
 : "${BENCH_CASES:=boot mem exit}" "${BENCH_SETTLE:=2}" "${BENCH_LIMIT:=240}"
 : "${BENCH_TMP:=/tmp/khyve-bench}"
 mkdir -p "$BENCH_TMP"
@@ -21,18 +21,19 @@ CMDLINE="console=ttyS0 panic=-1 quiet"
 say() { echo "# $*"; }
 exec 2>&1
 
-# vmm_cmd VMM CPUS MEM CMDLINE: the command line that boots the test guest.
+# vmm_cmd VMM CPUS MEM: the command line that boots the test guest
+# (KERNEL: the bzImage, or the ELF vmlinux for a PVH boot).
 # QEMU gets -nodefaults: no NIC, disks or VGA it would otherwise add, so it
 # carries what khyve carries (a UART and the platform).
 vmm_cmd() {
 	case $1 in
 	khyve)
-		echo "$KHYVE -c $2 -m $3 -l com1,stdio -o boot.kernel=$GUEST_KERNEL" \
+		echo "$KHYVE -c $2 -m $3 -l com1,stdio -o boot.kernel=$KERNEL" \
 		    "-o boot.initrd=$GUEST_INITRD" ;;
 	qemu-pc|qemu-microvm)
 		echo "$QEMU -enable-kvm -cpu host -M ${1#qemu-} -smp $2 -m $3" \
 		    "-nodefaults -no-user-config -display none -serial stdio" \
-		    "-monitor none -no-reboot -kernel $GUEST_KERNEL -initrd $GUEST_INITRD" ;;
+		    "-monitor none -no-reboot -kernel $KERNEL -initrd $GUEST_INITRD" ;;
 	esac
 }
 
@@ -87,8 +88,20 @@ say "qemu: $QEMU ($("$QEMU" --version | head -n 1))"
 say "kernel: $(uname -r) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
     "$(grep -c ^processor /proc/cpuinfo) CPUs, $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)"
 
+KERNEL=$GUEST_KERNEL
 for c in $BENCH_CASES; do
 	case $c in
+	pvh)
+		# The same kernel as an ELF vmlinux entered at its PVH note
+		# (no decompression in the guest); QEMU boots it the same way.
+		[ -f "${GUEST_VMLINUX:-}" ] || { say "pvh: no GUEST_VMLINUX"; continue; }
+		KERNEL=$GUEST_VMLINUX
+		for r in $(seq 1 "$BENCH_REPS"); do
+			for v in $(turns "$r" $vmms); do
+				echo "R boot-pvh $v $r $(run_vmm "pvh-$v-$r" "$v" 1 256M khyve.test=true)"
+			done
+		done
+		KERNEL=$GUEST_KERNEL ;;
 	boot)
 		# Boot: start to KHYVE-GUEST-UP, and start to exit after the
 		# guest's init powers off (khyve.test=true does nothing).
