@@ -227,7 +227,7 @@ load(struct loader *l)
 	struct vmname_err ve = { "" };
 	struct vm_bootstate bs = { .memsize = l->memsize };
 	struct vmdir d = { .dirfd = -1, .lockfd = -1 };
-	struct vm vm = { .mem = NULL };
+	struct vm vm = { .mem = NULL, .mem_fd = -1 };
 	char config[256];
 	int r = -1, sr;
 	bool created = false;
@@ -258,7 +258,7 @@ out:
 		(void)vmdir_destroy(&d, &ve);
 	if (vm.mem != NULL)
 		munmap(vm.mem, l->memsize);
-	if (vm.mem_fd > 0)
+	if (vm.mem_fd >= 0)
 		close(vm.mem_fd);
 	vmdir_close(&d);
 	if (k.fd >= 0 || k.buf != NULL)

@@ -116,8 +116,8 @@ on_client(int fd, void *arg)
 	struct control *c = arg;
 	struct pollfd p;
 	char req[REQ_MAX + 1], out[4096];
+	size_t got = 0, len;
 	ssize_t n;
-	size_t len;
 	int cfd;
 
 	(void)fd;
@@ -126,9 +126,13 @@ on_client(int fd, void *arg)
 		return;
 	p.fd = cfd;
 	p.events = POLLIN;
-	if (poll(&p, 1, REQ_WAIT_MS) == 1 &&
-	    (n = recv(cfd, req, REQ_MAX, MSG_DONTWAIT)) > 0) {
-		req[n] = '\0';
+	/* The line may come in pieces; stop at its end, a full buffer or EOF. */
+	while (got < REQ_MAX && memchr(req, '\n', got) == NULL &&
+	    poll(&p, 1, REQ_WAIT_MS) == 1 &&
+	    (n = recv(cfd, req + got, REQ_MAX - got, MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	if (got > 0) {
+		req[got] = '\0';
 		req[strcspn(req, "\r\n")] = '\0';
 		len = answer(c, req, out, sizeof(out));
 		(void)!send(cfd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -186,20 +190,21 @@ control_request(int dirfd, const char *req)
 {
 	struct sockaddr_un sa;
 	size_t len = 0, cap = 4096;
-	char *buf;
+	char *buf, line[REQ_MAX + 2];
 	ssize_t n;
 	int fd;
 
-	if (sock_path(&sa, dirfd) != 0) {
+	if (sock_path(&sa, dirfd) != 0 || strlen(req) > REQ_MAX) {
 		errno = ENAMETOOLONG;
 		return (NULL);
 	}
+	/* One send: the server answers as soon as it has the line. */
+	snprintf(line, sizeof(line), "%s\n", req);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return (NULL);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
-	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0 ||
+	    send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 ||
 	    (buf = malloc(cap + 1)) == NULL) {
 		int saved = errno;
 

@@ -193,7 +193,7 @@ load_kernel(struct vm *vm, const struct boot_cpu *named)
 		fprintf(stderr, "cannot build the platform tables\n");
 		return (-1);
 	}
-	if (named)
+	if (named != NULL)
 		bsp = *named;
 	else if (boot_from_config(vm, rsdp, &bsp, &e) != 0) {
 		fprintf(stderr, "%s\n", e.msg);

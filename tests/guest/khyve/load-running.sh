@@ -48,4 +48,24 @@ exec 3>&-
 [ ! -e "$KHYVE_RUNDIR/vm2" ] || fail "-D left vm2's directory" || exit 1
 "$KHYVECTL" --list > list2.out
 ! grep -q '^vm2 ' list2.out || fail "vm2 still listed" || exit 1
-echo "refused a second runner, stats through the socket, force-poweroff, -D"
+
+# --force-reset: status 0 (load again), and without -D the VM stays, its
+# boot state used up.
+"$KHYVELOAD" -m 256M -h "$H" -e kernel=/vmlinuz -e initrd=/initrd.gz \
+    -e "cmdline=console=ttyS0 panic=-1 quiet" vm3 > /dev/null || fail "khyveload vm3" || exit 1
+"$KHYVE" -c 1 -l com1,stdio vm3 < in > run3.console 2>&1 &
+pid=$!
+exec 3> in
+i=0
+while [ $i -lt 30 ] && [ ! -S "$KHYVE_RUNDIR/vm3/ctl" ]; do
+	i=$((i + 1))
+	sleep 1
+done
+"$KHYVECTL" --vm=vm3 --force-reset || { kill $pid; fail "--force-reset"; exit 1; }
+wait $pid
+expect_status $? 0 "khyve after --force-reset" || exit 1
+exec 3>&-
+"$KHYVECTL" --list > list3.out
+expect_line list3.out '^vm3 +created +- +256M' || exit 1
+"$KHYVECTL" --vm=vm3 --destroy || fail "destroy vm3" || exit 1
+echo "refused a second runner, stats through the socket, force-poweroff, -D, force-reset"
