@@ -90,8 +90,11 @@ dir_path(struct vmdir *d, const char *name, struct vmname_err *e)
 
 	memset(d, 0, sizeof(*d));
 	d->dirfd = d->lockfd = -1;
-	if (vmname_check(name, e) != 0 ||
-	    vmname_rundir(rundir, sizeof(rundir), e) != 0)
+	if (vmname_check(name, e) != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (vmname_rundir(rundir, sizeof(rundir), e) != 0)
 		return (-1);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	snprintf(d->path, sizeof(d->path), "%s/%s", rundir, name);

@@ -68,4 +68,22 @@ exec 3>&-
 "$KHYVECTL" --list > list3.out
 expect_line list3.out '^vm3 +created +- +256M' || exit 1
 "$KHYVECTL" --vm=vm3 --destroy || fail "destroy vm3" || exit 1
-echo "refused a second runner, stats through the socket, force-poweroff, -D, force-reset"
+
+# --destroy of a running VM powers it off first, as destroying a bhyve VM
+# ends its bhyve process.
+"$KHYVELOAD" -m 256M -h "$H" -e kernel=/vmlinuz -e initrd=/initrd.gz vm4 > /dev/null ||
+    fail "khyveload vm4" || exit 1
+"$KHYVE" -c 1 -l com1,stdio vm4 < in > run4.console 2>&1 &
+pid=$!
+exec 3> in
+i=0
+while [ $i -lt 30 ] && [ ! -S "$KHYVE_RUNDIR/vm4/ctl" ]; do
+	i=$((i + 1))
+	sleep 1
+done
+"$KHYVECTL" --vm=vm4 --destroy || { kill $pid; fail "--destroy of a running VM"; exit 1; }
+wait $pid
+expect_status $? 1 "khyve after --destroy" || exit 1
+exec 3>&-
+[ ! -e "$KHYVE_RUNDIR/vm4" ] || fail "vm4's directory is still there" || exit 1
+echo "refused a second runner, stats through the socket, force-poweroff, -D, force-reset, destroy while running"
