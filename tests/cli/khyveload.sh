@@ -62,6 +62,17 @@ run -m 32M -h "$H" -e cmdline=quiet vm1
 [ "$(stat -c %s "$KHYVE_RUNDIR/vm1/mem")" = $((32 << 20)) ] || fail reload "mem size"
 grep -q 'cmdline quiet$' "$TMP/out" || fail reload "$(cat "$TMP/out")"
 
+# khyve vm1 checks what it opens before it touches KVM: a -m that differs
+# from the loader's size, a damaged boot state.
+PROG=$BUILD/asan/khyve
+check khyve-memsize 4 "vm1: memory size 128M differs from the 33554432 bytes khyveload gave it" -m 128M vm1
+cp "$KHYVE_RUNDIR/vm1/boot" "$TMP/boot.good"
+printf 'khyve-boot 1\nmemsize 1\n' > "$KHYVE_RUNDIR/vm1/boot"
+check khyve-damaged 4 "vm1: its boot state ($KHYVE_RUNDIR/vm1/boot) is damaged; load it again" vm1
+cp "$TMP/boot.good" "$KHYVE_RUNDIR/vm1/boot"
+check khyve-bad-name 4 "khyve: invalid VM name '../x'" ../x
+PROG=$BUILD/asan/khyveload
+
 # -h: nothing outside the directory can be named.
 ln -s /etc/passwd "$H/boot/out"
 ln -s ../../.. "$H/boot/up"
