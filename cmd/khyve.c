@@ -202,6 +202,9 @@ check_config(struct run_params *p, struct topology *t)
 		snprintf(e.msg, sizeof(e.msg), "%s", config_error());
 		die(&e);
 	}
+	/* Before the dump, so that it shows the bridge khyve adds. */
+	if (pci_lpc_default(&e) != 0)
+		die(&e);
 	if (dump) {
 		dump_config(stdout);
 		free_config();

@@ -64,6 +64,12 @@ int pci_parse_slot(const char *opt, struct opt_error *e);
 /* The default legacy option parser: "a=b,c" → a=b, c=true under node. */
 int pci_parse_legacy_config(config_node_t *node, const char *opt);
 void pci_print_supported_devices(FILE *fp);
+/*
+ * When -l devices (lpc.NAME nodes) are configured and no slot holds the
+ * lpc bridge, puts it at 0:31:0 (pci.0.31.0.device=lpc) so they have a
+ * bridge; -1 if slot 31 is taken by something else.
+ */
+int pci_lpc_default(struct opt_error *e);
 
 /* -l com1,stdio | bootrom,rom[,vars] | pc-testdev | fwcfg,TYPE | NAME,... */
 int lpc_device_parse(const char *opt, struct opt_error *e);

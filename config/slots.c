@@ -155,6 +155,49 @@ pci_parse_slot(const char *opt, struct opt_error *e)
 	return (rc);
 }
 
+/* walk_config_nodes callbacks for pci_lpc_default. */
+static int
+has_node(const char *name, config_node_t *child, bool is_node,
+    const char *value, void *arg)
+{
+	(void)name, (void)child, (void)value, (void)arg;
+	return (is_node ? 1 : 0);
+}
+
+static int
+holds_lpc(const char *name, config_node_t *child, bool is_node,
+    const char *value, void *arg)
+{
+	const char *dev;
+
+	(void)name, (void)value, (void)arg;
+	if (!is_node)
+		return (0);
+	dev = get_config_value_node(child, "device");
+	if (dev != NULL)
+		return (strcmp(dev, "lpc") == 0 ? 1 : 0);
+	return (walk_config_nodes(child, holds_lpc, NULL));
+}
+
+int
+pci_lpc_default(struct opt_error *e)
+{
+	config_node_t *lpc = find_config_node("lpc"), *pci;
+
+	if (lpc == NULL || walk_config_nodes(lpc, has_node, NULL) != 1)
+		return (0);
+	pci = find_config_node("pci");
+	if (pci != NULL && walk_config_nodes(pci, holds_lpc, NULL) == 1)
+		return (0);
+	if (find_config_node("pci.0.31.0") != NULL)
+		return (opt_fail(e, EX_STATUS_FAIL, "pci slot 0:31:0 is taken: "
+		    "the lpc devices need the lpc bridge there or in a "
+		    "slot of its own"));
+	if (set_config_value("pci.0.31.0.device", "lpc") != 0)
+		return (opt_fail(e, EX_STATUS_FAIL, "%s", config_error()));
+	return (0);
+}
+
 static void
 print_name(const struct device_emu *d, void *arg)
 {

@@ -70,6 +70,8 @@ struct pci_dev {
 	int		msix_cap, msix_bar, msix_n;
 	uint32_t	msix_table, msix_pba;
 	struct msix_entry *msix;
+	int		msi_cap;	/* single-vector MSI (-W), 0 if none */
+	struct msix_entry msi;
 	bool		intx_on;
 };
 
@@ -374,6 +376,75 @@ pci_msix_init(struct pci_dev *d, int nvec, int bar, uint32_t table_off,
 	return (d->msix_cap > 0 ? 0 : -1);
 }
 
+/* ---- MSI (one vector: bhyve's -W) ------------------------------------ */
+
+#define MSI_CAP_ID	0x05
+#define MSI_ENABLE	0x0001
+#define MSI_64BIT	0x0080
+
+static uint16_t
+msi_ctrl(struct pci_dev *d)
+{
+	uint16_t v;
+
+	memcpy(&v, &d->cfg[d->msi_cap + 2], 2);
+	return (v);
+}
+
+int
+pci_msi_init(struct pci_dev *d)
+{
+	struct pci_bus *bus = d->bus;
+	uint8_t cap[14] = { MSI_CAP_ID, 0, MSI_64BIT, 0 };
+
+	if (bus->next_gsi + 1 > MAX_MSI_GSI)
+		return (-1);
+	d->msi.gsi = bus->next_gsi++;
+	d->msi.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->msi.fd < 0 || vmm_irqfd(&bus->vm->kvm, d->msi.fd,
+	    (uint32_t)d->msi.gsi, true) != 0) {
+		fprintf(stderr, "pci: cannot bind an MSI irqfd: %s\n",
+		    strerror(errno));
+		return (-1);
+	}
+	d->msi_cap = pci_cap_add(d, cap, sizeof(cap));
+	return (d->msi_cap > 0 ? 0 : -1);
+}
+
+bool
+pci_msi_enabled(struct pci_dev *d)
+{
+	bool on;
+
+	if (d->msi_cap == 0)
+		return (false);
+	pthread_mutex_lock(&d->lock);
+	on = (msi_ctrl(d) & MSI_ENABLE) != 0;
+	pthread_mutex_unlock(&d->lock);
+	return (on);
+}
+
+void
+pci_msi_notify(struct pci_dev *d)
+{
+	if (pci_msi_enabled(d))
+		msix_fire(&d->msi);
+}
+
+/* With d->lock held, after a write into the MSI capability. */
+static void
+msi_update(struct pci_dev *d)
+{
+	int c = d->msi_cap;
+
+	memcpy(&d->msi.addr_lo, &d->cfg[c + 4], 4);
+	memcpy(&d->msi.addr_hi, &d->cfg[c + 8], 4);
+	d->msi.data = 0;
+	memcpy(&d->msi.data, &d->cfg[c + 12], 2);
+	if (msi_ctrl(d) & MSI_ENABLE)
+		route_set(d->bus, &d->msi);
+}
+
 /* ---- INTx ------------------------------------------------------------ */
 
 static void
@@ -658,6 +729,11 @@ cfg_write_byte(struct pci_dev *d, int reg, uint8_t v)
 		d->cfg[reg] = v;
 	else if (d->msix_n > 0 && reg == d->msix_cap + 3)
 		d->cfg[reg] = (d->cfg[reg] & 0x3f) | (v & 0xc0);
+	else if (d->msi_cap > 0 && reg == d->msi_cap + 2)
+		d->cfg[reg] = (d->cfg[reg] & 0x80) | (v & 0x01);
+	else if (d->msi_cap > 0 && reg >= d->msi_cap + 4 &&
+	    reg < d->msi_cap + 14)
+		d->cfg[reg] = v;
 }
 
 static void
@@ -686,6 +762,9 @@ cfg_write(struct pci_bus *bus, int s, int f, int reg, int size, uint32_t val)
 		if (d->msix_n > 0 && reg <= d->msix_cap + 3 &&
 		    reg + size > d->msix_cap + 2)
 			msix_flush_pending(d);
+		if (d->msi_cap > 0 && reg < d->msi_cap + 14 &&
+		    reg + size > d->msi_cap + 2)
+			msi_update(d);
 	}
 	pthread_mutex_unlock(&d->lock);
 }
@@ -810,6 +889,8 @@ pci_destroy(struct vm *vm, void *arg)
 			for (i = 0; i < d->msix_n; i++)
 				if (d->msix[i].fd >= 0)
 					close(d->msix[i].fd);
+			if (d->msi_cap > 0 && d->msi.fd >= 0)
+				close(d->msi.fd);
 			free(d->msix);
 			free(d);
 		}

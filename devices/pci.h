@@ -96,6 +96,11 @@ bool pci_msix_enabled(struct pci_dev *d);
 /* Raises vector v (or marks it pending while masked).  Any thread. */
 void pci_msix_notify(struct pci_dev *d, int v);
 
+/* Single-vector MSI instead of MSI-X (bhyve's -W, virtio_msix=false). */
+int pci_msi_init(struct pci_dev *d);
+bool pci_msi_enabled(struct pci_dev *d);
+void pci_msi_notify(struct pci_dev *d);
+
 /* Legacy INTx (level): pin A, routed to an IOAPIC pin by the _PRT. */
 void pci_intx_assert(struct pci_dev *d);
 void pci_intx_deassert(struct pci_dev *d);

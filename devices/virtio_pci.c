@@ -109,6 +109,12 @@ virtio_vm(struct virtio_dev *vd)
 	return (vd->vm);
 }
 
+int
+virtio_pci_slot(struct virtio_dev *vd)
+{
+	return (pci_dev_slot(vd->pci));
+}
+
 bool
 virtio_negotiated(struct virtio_dev *vd, int bit)
 {
@@ -123,6 +129,12 @@ raise_vector(struct virtio_dev *vd, uint16_t vector, uint8_t isr_bit)
 	if (pci_msix_enabled(vd->pci)) {
 		if (vector != NO_VECTOR)
 			pci_msix_notify(vd->pci, vector);
+		return;
+	}
+	if (pci_msi_enabled(vd->pci)) {
+		/* One vector for all: the driver reads the ISR to see why. */
+		atomic_fetch_or(&vd->isr, isr_bit);
+		pci_msi_notify(vd->pci);
 		return;
 	}
 	atomic_fetch_or(&vd->isr, isr_bit);
@@ -166,6 +178,15 @@ virtio_queue_pop(struct virtio_queue *q, struct vq_chain *c)
 	if (rc < 0)
 		mark_broken(q->vd, why != NULL ? why : "broken queue");
 	return (rc);
+}
+
+void
+virtio_queue_unpop(struct virtio_queue *q, uint16_t n)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->live)
+		vq_unpop(&q->vq, n);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void
@@ -488,6 +509,17 @@ add_cap(struct pci_dev *d, uint8_t type, uint32_t off, uint32_t len,
 	pci_cap_add(d, cap, notify ? 20 : 16);
 }
 
+/* MSI-X with a vector per queue and one for config, or -W's single MSI. */
+static int
+virtio_interrupts(struct pci_dev *d, int nq)
+{
+	if (!get_config_bool_default("virtio_msix", true))
+		return (pci_msi_init(d));
+	if (pci_bar_alloc(d, VPCI_MSIX_BAR, PCIBAR_MEM32, 0x1000) != 0)
+		return (-1);
+	return (pci_msix_init(d, nq + 1, VPCI_MSIX_BAR, 0, VPCI_MSIX_PBA));
+}
+
 static void
 virtio_destroy(struct vm *vm, void *arg)
 {
@@ -564,8 +596,7 @@ virtio_pci_create(struct vm *vm, config_node_t *node,
 	pci_set_cfg8(d, PCIR_INTPIN, 1);
 	pci_set_cfg8(d, PCIR_INTLINE, (uint8_t)pci_intx_irq(pci_dev_slot(d)));
 	if (pci_bar_alloc(d, VPCI_BAR, PCIBAR_MEM64, VPCI_BAR_SIZE) != 0 ||
-	    pci_bar_alloc(d, VPCI_MSIX_BAR, PCIBAR_MEM32, 0x1000) != 0 ||
-	    pci_msix_init(d, nq + 1, VPCI_MSIX_BAR, 0, VPCI_MSIX_PBA) != 0)
+	    virtio_interrupts(d, nq) != 0)
 		return (NULL);
 	add_cap(d, CAP_COMMON, VPCI_COMMON, 0x38, false);
 	add_cap(d, CAP_ISR, VPCI_ISR, 4, false);

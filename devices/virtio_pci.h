@@ -55,12 +55,15 @@ struct virtio_queue *virtio_queue(struct virtio_dev *vd, int q);
 int virtio_num_queues(struct virtio_dev *vd);
 bool virtio_negotiated(struct virtio_dev *vd, int bit);
 struct vm *virtio_vm(struct virtio_dev *vd);
+int virtio_pci_slot(struct virtio_dev *vd);
 
 /*
  * Takes the next chain: 1, 0 when empty or the queue is not live, -1 when
  * the ring is broken (the device is then marked DEVICE_NEEDS_RESET).
  */
 int virtio_queue_pop(struct virtio_queue *q, struct vq_chain *c);
+/* Puts the last n popped chains back (not enough of them for a packet). */
+void virtio_queue_unpop(struct virtio_queue *q, uint16_t n);
 /* Returns a chain with len bytes written and interrupts if the guest wants. */
 void virtio_queue_push(struct virtio_queue *q, uint16_t head, uint32_t len);
 /*

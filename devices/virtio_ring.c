@@ -193,6 +193,12 @@ vq_pop(struct vq *q, struct vq_chain *c)
 }
 
 void
+vq_unpop(struct vq *q, uint16_t n)
+{
+	q->last_avail -= n;
+}
+
+void
 vq_push(struct vq *q, uint16_t head, uint32_t len)
 {
 	volatile uint32_t *elem;

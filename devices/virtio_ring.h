@@ -87,6 +87,9 @@ int vq_init(struct vq *q, const struct vq_mem *mem, uint16_t size,
  */
 int vq_pop(struct vq *q, struct vq_chain *c);
 
+/* Puts the last n popped chains back, to be popped again (no buffers used). */
+void vq_unpop(struct vq *q, uint16_t n);
+
 /* Gives chain head back with len bytes written into its buffers. */
 void vq_push(struct vq *q, uint16_t head, uint32_t len);
 
