@@ -63,6 +63,20 @@ run -m 32M -h "$R" vmh
 cmp -s "$TMP/mem.disk" "$KHYVE_RUNDIR/vmh/mem" || fail same-as-host "guest memory differs"
 cmp -s "$TMP/boot.disk" "$KHYVE_RUNDIR/vmh/boot" || fail same-as-host "boot state differs"
 
+# The guest upgrades its kernel (a new file, a new first entry, as
+# grub-mkconfig writes it): the next load boots the new one.
+make_bzimage "$R/boot/vmlinuz-6.1.0-10-amd64"
+printf 'new-kernel' | dd of="$R/boot/vmlinuz-6.1.0-10-amd64" bs=1 seek=4000 conv=notrunc status=none
+cp "$R/boot/grub/grub.cfg" "$TMP/grub.cfg.old"
+{ printf "menuentry 'Debian GNU/Linux' {\n linux /boot/vmlinuz-6.1.0-10-amd64 root=/dev/vda1 ro\n}\n"
+  grep -v '^set default' "$TMP/grub.cfg.old"; } > "$R/boot/grub/grub.cfg"
+mkdisk "$TMP/upgraded.img" gpt 2048
+run -m 32M -d "$TMP/upgraded.img" vmd
+[ "$RC" -eq 0 ] || fail upgrade "status $RC: $(cat "$TMP/err")"
+grep -q "kernel  /boot/vmlinuz-6.1.0-10-amd64" "$TMP/out" || fail upgrade "$(cat "$TMP/out")"
+grep -q "new-kernel" "$KHYVE_RUNDIR/vmd/mem" || fail upgrade "the new kernel is not in guest memory"
+cp "$TMP/grub.cfg.old" "$R/boot/grub/grub.cfg"
+
 # -e kernel= follows the guest's symlink inside its own file system.
 run -m 32M -d "$TMP/gpt.img" -e kernel=/vmlinuz vmd
 [ "$RC" -eq 0 ] || fail symlink "status $RC: $(cat "$TMP/err")"
