@@ -584,7 +584,9 @@ bar_update(struct pci_dev *d, struct pci_bar *b)
 	bool want;
 
 	memcpy(&cmd, &d->cfg[PCIR_COMMAND], 2);
-	want = b->addr != 0 && (b->type == PCIBAR_IO ?
+	/* Nothing that wraps or lies beyond a 52-bit physical address. */
+	want = b->addr != 0 && b->addr + b->size > b->addr &&
+	    b->addr + b->size <= (1ULL << 52) && (b->type == PCIBAR_IO ?
 	    (cmd & PCIM_CMD_IO) != 0 : (cmd & PCIM_CMD_MEM) != 0);
 	if (b->mapped && (!want || b->mapped_addr != b->addr))
 		bar_unmap(d, b);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "core/vm.h"
+#include "devices/pci.h"
 #include "x86/aml.h"
 #include "x86/dsdt.h"
 #include "x86/platform.h"
@@ -65,6 +66,29 @@ dsdt_pci_crs(const struct vm *vm, struct aml *a)
 	    (uint32_t)(PCI_MMIO32_END - 1));
 	aml_res_qword_mem(a, base64, end64 - 1);
 	aml_res_end(a);
+	aml_end(a);
+}
+
+/*
+ * _PRT (ACPI 6.5, 6.2.13): INTA# of every slot on bus 0 goes straight to
+ * an IOAPIC pin (Source 0, the GSI in Source Index), as devices/pci.c
+ * drives it; the pins past 15 are level, active low for the guest.
+ */
+static void
+dsdt_pci_prt(struct aml *a)
+{
+	int s;
+
+	aml_name(a, "_PRT");
+	aml_package_begin(a, PCI_NSLOT);
+	for (s = 0; s < PCI_NSLOT; s++) {
+		aml_package_begin(a, 4);
+		aml_integer(a, ((uint64_t)s << 16) | 0xffff);
+		aml_integer(a, 0);		/* INTA# */
+		aml_integer(a, 0);
+		aml_integer(a, (uint64_t)pci_intx_irq(s));
+		aml_end(a);
+	}
 	aml_end(a);
 }
 
@@ -124,6 +148,7 @@ dsdt_pci0(const struct vm *vm, const struct x86_tables_cfg *cfg,
 	aml_name_integer(a, "_SEG", 0);
 	aml_name_integer(a, "_UID", 0);
 	dsdt_pci_crs(vm, a);
+	dsdt_pci_prt(a);
 	for (i = 0; i < 4; i++) {
 		if (!cfg->com[i])
 			continue;

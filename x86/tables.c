@@ -162,8 +162,8 @@ x86_tables_cfg_read(struct x86_tables_cfg *cfg, const char *name)
 	x86_tables_cfg_default(cfg, name);
 	cfg->acpi = get_config_bool_default("acpi_tables", true);
 	cfg->mptable = get_config_bool_default("x86.mptable", true);
-	/* MCFG waits for the PCI issue's ECAM emulation. */
-	cfg->mcfg = false;
+	/* devices/pci.c answers the ECAM window: tell the guest about it. */
+	cfg->mcfg = true;
 	for (i = 0; i < 4; i++)
 		cfg->com[i] = find_config_node(coms[i]) != NULL;
 	if ((uuid = get_config_value("uuid")) != NULL &&

@@ -18,4 +18,9 @@ if [ -e /dev/hwrng ]; then
 	# 4 KiB of real entropy compresses to no less than ~4 KiB.
 	echo "KHYVE-VALUE hwrng.distinct=$(head -c 4096 /dev/hwrng | od -An -tx1 -v | tr ' ' '\n' | sort -u | grep -c .)"
 fi
-grep -E 'virtio|PCI-MSI' /proc/interrupts | awk '{print "KHYVE-VALUE irq." $NF "=" $2}'
+grep -E "virtio" /proc/interrupts | awk '{n++} END {print "KHYVE-VALUE irq.lines=" n+0}'
+grep -E "virtio" /proc/interrupts | grep -c MSI | sed "s/^/KHYVE-VALUE irq.msi=/"
+# ECAM in use (the MCFG window reserved by the DSDT) and how IRQs arrived.
+# Linux lists the window in /proc/iomem only while it uses it.
+echo "KHYVE-VALUE pci.ecam=$(grep -ciE 'PCI (ECAM|MMCONFIG)' /proc/iomem)"
+dmesg | grep -iE 'mmconfig|ecam' | sed 's/^/pci-cfg: /'
