@@ -39,7 +39,10 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(patsubst %.c,$(BUILD)/asan
 
 # Tiny test guests and helpers built from tests/testbed (plain build, no sanitizers:
 # they run inside the level-1 host).
-TESTBED_BINS := $(BUILD)/tests/tinyvm
+TESTBED_BINS := $(BUILD)/tests/tinyvm $(BUILD)/tests/unixecho
+$(BUILD)/tests/unixecho: tests/testbed/unixecho.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ tests/testbed/unixecho.c $(LDFLAGS)
 $(BUILD)/tests/tinyvm: tests/testbed/tinyvm.c vmm/kvm.c vmm/vmm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -o $@ tests/testbed/tinyvm.c vmm/kvm.c $(LDFLAGS)
