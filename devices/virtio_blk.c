@@ -82,6 +82,7 @@ struct blk {
 	int		fd;
 	uint64_t	size;		/* bytes */
 	bool		ro, nodelete;
+	bool		direct_io;	/* nocache: O_DIRECT */
 	char		ident[BLK_ID_BYTES];
 	struct blk_cfg	cfg;
 	struct virtio_ops ops;
@@ -109,6 +110,36 @@ blk_in_range(struct blk *b, uint64_t sector, uint64_t len)
 	return (off <= b->size && len <= b->size - off);
 }
 
+/*
+ * nocache (O_DIRECT) wants buffers aligned to the logical block; guest
+ * buffers need not be.  Then the transfer goes through an aligned copy.
+ */
+static uint8_t
+blk_rw_bounce(struct blk *b, const struct vq_chain *c, bool write, off_t off,
+    size_t base, size_t len, uint32_t *written)
+{
+	void *buf;
+	uint8_t st = S_OK;
+	ssize_t r;
+
+	if (posix_memalign(&buf, 4096, len == 0 ? 4096 : len) != 0)
+		return (S_IOERR);
+	if (write) {
+		vq_chain_read(c, base, buf, len);
+		r = pwrite(b->fd, buf, len, off);
+	} else {
+		r = pread(b->fd, buf, len, off);
+		if (r == (ssize_t)len)
+			vq_chain_write(c, 0, buf, len);
+	}
+	if (r != (ssize_t)len)
+		st = S_IOERR;
+	else if (!write)
+		*written = (uint32_t)len;
+	free(buf);
+	return (st);
+}
+
 static uint8_t
 blk_rw(struct blk *b, const struct vq_chain *c, bool write, uint64_t sector,
     uint32_t *written)
@@ -133,6 +164,9 @@ blk_rw(struct blk *b, const struct vq_chain *c, bool write, uint64_t sector,
 		    preadv(b->fd, iov, n, off + (off_t)done);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && errno == EINVAL && b->direct_io)
+			return (blk_rw_bounce(b, c, write, off, base, len,
+			    written));
 		if (r <= 0)
 			return (S_IOERR);
 		done += (size_t)r;
@@ -418,7 +452,8 @@ blk_open(struct blk *b, config_node_t *node)
 	b->ro = get_config_bool_node_default(node, "ro", false);
 	b->nodelete = get_config_bool_node_default(node, "nodelete", false);
 	flags |= b->ro ? O_RDONLY : O_RDWR;
-	if (get_config_bool_node_default(node, "nocache", false))
+	b->direct_io = get_config_bool_node_default(node, "nocache", false);
+	if (b->direct_io)
 		flags |= O_DIRECT;
 	if (get_config_bool_node_default(node, "direct", false))
 		flags |= O_SYNC;
