@@ -129,9 +129,10 @@ for c in $BENCH_CASES; do
 	exit)
 		# Exit cost: the same tiny guest with few and with many port
 		# writes; the difference over the difference in writes is the
-		# cost of one exit, start-up cancelled out.
+		# cost of one exit, start-up cancelled out.  bare-irqchip: the
+		# bare loop with KVM's in-kernel irqchip and PIT, as khyve has.
 		for r in $(seq 1 "$BENCH_EXIT_REPS"); do
-			for v in $(turns "$r" khyve bare); do
+			for v in $(turns "$r" khyve bare bare-irqchip); do
 				for g in A B; do
 					eval "elf=\$EXITGUEST_$g"
 					case $v in
@@ -139,6 +140,8 @@ for c in $BENCH_CASES; do
 					    "$KHYVE" -c 1 -m 64M -l com1,stdio -o "boot.kernel=$elf" "bench$$") ;;
 					bare) line=$("$VMMTIME" -t "$BENCH_LIMIT" -o "$BENCH_TMP/exit-$v-$g.console" -- \
 					    "$KVMLOOP" "$elf") ;;
+					bare-irqchip) line=$("$VMMTIME" -t "$BENCH_LIMIT" -o "$BENCH_TMP/exit-$v-$g.console" -- \
+					    "$KVMLOOP" --irqchip "$elf") ;;
 					esac
 					eval "t_$g=\$(echo \"\$line\" | sed -n 's/.*exit=\([0-9.]*\).*/\1/p')"
 					eval "rc_$g=\$(echo \"\$line\" | sed -n 's/.* rc=\([-0-9]*\).*/\1/p')"
