@@ -10,18 +10,22 @@ if [ -z "${KHYVE_IN_NETNS:-}" ]; then
 fi
 dd if=/dev/zero of=disk.img bs=1048576 count=0 seek=64 2>/dev/null
 ip link set lo up
+# khyve creates tap0 and it goes with khyve; boot_linux may boot twice (an
+# emulation flake), so give every tap0 that appears its address until done.
 (
-	i=0
-	until ip link show tap0 > /dev/null 2>&1 || [ $i -ge 600 ]; do
+	while [ ! -e "$T/.all.done" ]; do
+		if ip link show tap0 > /dev/null 2>&1 &&
+		    ! ip addr show dev tap0 2>/dev/null | grep -q 10.0.0.1; then
+			ip addr add 10.0.0.1/24 dev tap0
+			ip link set tap0 up
+		fi
 		sleep 0.1
-		i=$((i + 1))
 	done
-	ip addr add 10.0.0.1/24 dev tap0
-	ip link set tap0 up
 ) &
 boot_linux all 240 "khyve.test=virtio-all" -c 2 -m 1G -s 0,hostbridge \
     -s 2,virtio-blk,disk.img -s 3,virtio-net,tap0 -s 4,virtio-rnd -s 31,lpc
 rc=$?
+: > "$T/.all.done"
 wait
 c=$T/all.console
 _console "$c" | grep '^KHYVE-VALUE'
