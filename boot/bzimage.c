@@ -16,6 +16,7 @@
 
 #include "core/vm.h"
 #include "x86/e820.h"
+#include "boot/le.h"
 
 /* Setup header fields: offsets in the file and in boot_params alike. */
 #define HDR_SETUP_SECTS		0x1f1
@@ -75,39 +76,6 @@ struct bzhdr {
 	bool		relocatable;
 	bool		above_4g;
 };
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return ((uint16_t)(p[0] | p[1] << 8));
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24);
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return ((uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32);
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
 
 bool
 bzimage_probe(const struct boot_file *k)

@@ -12,6 +12,7 @@
  * repaired from the backup.
  */
 #include "boot/disk_part.h"
+#include "boot/le.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -22,19 +23,6 @@
 #define EBR_MAX		64		/* logical partitions followed */
 #define GPT_ENTRIES_MAX	1024
 #define GPT_ENTRY_MAX	4096		/* bytes per entry, at most */
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24);
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-	return ((uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32);
-}
 
 uint32_t
 part_crc32(const void *buf, uint32_t len)
@@ -93,12 +81,12 @@ scan_ebr(part_read_fn rd, void *arg, uint64_t disk_size, uint64_t ext_lba,
 			return (boot_fail(e, "extended partition: no EBR "
 			    "signature at sector %llu", (unsigned long long)ebr));
 		const uint8_t *l = s + MBR_TABLE, *next = s + MBR_TABLE + 16;
-		if (l[4] != 0 && add(t, number++, ebr + le32(l + 8),
-		    le32(l + 12), disk_size, e) != 0)
+		if (l[4] != 0 && add(t, number++, ebr + rd32(l + 8),
+		    rd32(l + 12), disk_size, e) != 0)
 			return (-1);
 		if (next[4] == 0)
 			return (0);
-		uint64_t rel = le32(next + 8);
+		uint64_t rel = rd32(next + 8);
 		/* Links point forward inside the extended partition. */
 		if (rel == 0 || rel >= ext_count || ext_lba + rel <= ebr)
 			return (boot_fail(e, "extended partition: EBR at "
@@ -131,16 +119,16 @@ scan_mbr(part_read_fn rd, void *arg, uint64_t disk_size, const uint8_t *mbr,
 				return (boot_fail(e, "MBR: two extended "
 				    "partitions"));
 			ext_seen = true;
-			if (le32(p + 8) == 0 || le32(p + 12) == 0 ||
-			    le32(p + 8) >= disk_size / SECTOR)
+			if (rd32(p + 8) == 0 || rd32(p + 12) == 0 ||
+			    rd32(p + 8) >= disk_size / SECTOR)
 				return (boot_fail(e, "MBR partition %d: "
 				    "extended partition off the disk", i + 1));
-			if (scan_ebr(rd, arg, disk_size, le32(p + 8),
-			    le32(p + 12), t, e) != 0)
+			if (scan_ebr(rd, arg, disk_size, rd32(p + 8),
+			    rd32(p + 12), t, e) != 0)
 				return (-1);
 			continue;
 		}
-		if (add(t, i + 1, le32(p + 8), le32(p + 12), disk_size, e) != 0)
+		if (add(t, i + 1, rd32(p + 8), rd32(p + 12), disk_size, e) != 0)
 			return (-1);
 	}
 	return (0);
@@ -150,8 +138,8 @@ static int
 gpt_entries(part_read_fn rd, void *arg, uint64_t disk_size,
     const uint8_t *h, struct part_table *t, struct boot_err *e)
 {
-	uint64_t lba = le64(h + 72), first = le64(h + 40), last = le64(h + 48);
-	uint32_t n = le32(h + 80), esz = le32(h + 84), crc = le32(h + 88);
+	uint64_t lba = rd64(h + 72), first = rd64(h + 40), last = rd64(h + 48);
+	uint32_t n = rd32(h + 80), esz = rd32(h + 84), crc = rd32(h + 88);
 	uint64_t sectors = disk_size / SECTOR;
 	uint8_t *buf;
 	int r = -1;
@@ -177,7 +165,7 @@ gpt_entries(part_read_fn rd, void *arg, uint64_t disk_size,
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *p = buf + (size_t)i * esz;
 		static const uint8_t zero[16];
-		uint64_t s = le64(p + 32), l = le64(p + 40);
+		uint64_t s = rd64(p + 32), l = rd64(p + 40);
 
 		if (memcmp(p, zero, 16) == 0)
 			continue;
@@ -211,10 +199,10 @@ scan_gpt(part_read_fn rd, void *arg, uint64_t disk_size,
 	if (memcmp(h, "EFI PART", 8) != 0)
 		return (boot_fail(e, "GPT: protective MBR but no \"EFI PART\" "
 		    "header at sector 1"));
-	hsz = le32(h + 12);
+	hsz = rd32(h + 12);
 	if (hsz < 92 || hsz > SECTOR)
 		return (boot_fail(e, "GPT: header size %u out of range", hsz));
-	crc = le32(h + 16);
+	crc = rd32(h + 16);
 	memset(h + 16, 0, 4);
 	if (part_crc32(h, hsz) != crc)
 		return (boot_fail(e, "GPT: header checksum mismatch"));

@@ -17,6 +17,7 @@
 
 #include "core/vm.h"
 #include "x86/e820.h"
+#include "boot/le.h"
 
 #define EI_CLASS		4
 #define EI_DATA			5
@@ -51,25 +52,6 @@ struct elf {
 	uint16_t	phnum;
 	struct phdr	ph[PVH_MAX_PHDRS];
 };
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24);
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return ((uint16_t)(p[0] | p[1] << 8));
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return ((uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32);
-}
 
 bool
 elf_probe(const struct boot_file *k)
@@ -224,20 +206,6 @@ pvh_segments(struct vm *vm, const struct elf *el, const struct boot_file *k,
 		return (boot_fail(e, "%s: ELF kernel has nothing to load",
 		    k->path));
 	return (0);
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* hvm_start_info, the module list (the initrd) and the memory map. */
