@@ -221,7 +221,7 @@ bring_up(struct run *r, const struct run_params *p, sigset_t *set)
 	vm->cores = p->cores;
 	vm->threads = p->threads;
 	read_options(vm);
-	vm->mem_fd = r->memfd;		/* -1: an anonymous memfd */
+	vm->mem_fd = r->memfd;		/* -1: anonymous memory */
 	r->memfd = -1;
 	if (vm_setup_memory(vm,
 	    get_config_bool_default("memory.wired", false),

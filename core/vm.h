@@ -54,7 +54,7 @@ struct vm {
 	uint64_t	memsize;
 	uint64_t	lowmem;		/* bytes of RAM below the hole */
 	uint64_t	highmem;	/* bytes of RAM at HIGHMEM_BASE */
-	int		mem_fd;		/* the RAM file (memfd or /run/khyve/NAME/mem) */
+	int		mem_fd;		/* a named VM's RAM file (RUNDIR/NAME/mem), else -1 */
 	uint8_t		*mem;		/* host mapping of the whole file */
 
 	struct vcpu	*vcpus;		/* ncpus of them */
@@ -99,11 +99,11 @@ void vm_run_cleanups(struct vm *vm);
  *
  * vm_create: opens KVM, places the TSS and identity-map pages in the hole,
  * creates the in-kernel irqchip (LAPIC/IOAPIC/PIC) and PIT.
- * vm_setup_memory: opens the RAM file (vm_open_memfile), maps it shared and
- * gives KVM its two slots; wired → mlock, !in_core → MADV_DONTDUMP.
+ * vm_setup_memory: maps guest RAM — a named VM's RAM file (vm->mem_fd, opened
+ * by core/run.c) shared, else anonymous memory — and gives KVM its two slots;
+ * wired → mlock, !in_core → MADV_DONTDUMP.
  */
 int vm_create(struct vm *vm, const char *name, uint64_t memsize);
-int vm_open_memfile(struct vm *vm);
 int vm_setup_memory(struct vm *vm, bool wired, bool in_core);
 void vm_destroy(struct vm *vm);
 
