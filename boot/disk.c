@@ -26,31 +26,11 @@
 
 #define FILE_MAX	(2ULL << 30)	/* kernels and initrds above: refused */
 
-struct disk {
-	int		fd;
-	uint64_t	size;
-};
-
+/* The partition scanner's reader: the image as a boot_file (boot/file.c). */
 static int
 disk_read(void *arg, uint64_t off, void *buf, uint32_t len)
 {
-	struct disk *d = arg;
-	uint8_t *p = buf;
-	ssize_t r;
-
-	if (off > d->size || len > d->size - off)
-		return (-1);
-	while (len > 0) {
-		r = pread(d->fd, p, len, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return (-1);
-		p += r;
-		off += (uint64_t)r;
-		len -= (uint32_t)r;
-	}
-	return (0);
+	return (boot_file_read(arg, off, buf, len));
 }
 
 static int
@@ -163,12 +143,14 @@ has_config(struct bootsrc *s)
 }
 
 static int
-table_of(const char *image, struct disk *d, struct part_table *t,
+table_of(const char *image, struct boot_file *d, struct part_table *t,
     struct boot_err *e)
 {
 	struct stat st;
 	char msg[sizeof(e->msg)];
 
+	d->path = image;
+	d->buf = NULL;
 	d->fd = open(image, O_RDONLY | O_CLOEXEC);
 	if (d->fd < 0)
 		return (boot_fail(e, "%s: %s", image, strerror(errno)));
@@ -192,7 +174,7 @@ try_image(struct bootsrc *s, const char *image, bool want_config,
     struct boot_err *e)
 {
 	struct part_table t;
-	struct disk d;
+	struct boot_file d;
 	int found_ext = 0;
 
 	if (table_of(image, &d, &t, e) != 0)
