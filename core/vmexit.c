@@ -133,11 +133,16 @@ vmexit_wrmsr(struct vcpu *vc, struct kvm_run *run)
 	return (VMEXIT_CONTINUE);
 }
 
-/* A triple fault: KVM reports the shutdown cycle. */
+/*
+ * A triple fault: KVM reports the shutdown cycle.  The registers go to
+ * stderr, since a guest that dies this way leaves no other trace.
+ */
 static int
 vmexit_shutdown(struct vcpu *vc, struct kvm_run *run)
 {
 	(void)run;
+	fprintf(stderr, "vcpu %d: triple fault\n", vc->id);
+	vcpu_dump(vc, stderr);
 	vm_suspend(vc->vm, VM_SUSPEND_TRIPLEFAULT);
 	return (VMEXIT_CONTINUE);
 }

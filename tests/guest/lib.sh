@@ -39,6 +39,8 @@ boot_guest() {
 		_console "$T/$_label.console" | tail -n 20
 		return 124
 	fi
+	# Not 1 (power-off) is worth knowing when the test then fails.
+	[ "$_rc" = 1 ] || echo "$_label: khyve exit status $_rc"
 	return "$_rc"
 }
 
@@ -68,8 +70,9 @@ boot_linux() {
 		# emulation losing a race with the kernel patching its own code,
 		# not khyve's doing (tests/testbed/README.md).  Boot it once more.
 		[ "$_try" = 1 ] && [ "${KHYVE_WHERE:-}" = testbed ] &&
-		    grep -q 'Oops: int3' "$T/$_l.console" || break
-		echo "$_l: the guest died of an emulation flake (Oops: int3); booting it again"
+		    grep -qE "${KHYVE_FLAKE:-Oops: int3}" "$T/$_l.console" || break
+		echo "$_l: the guest died of an emulation flake; booting it again:"
+		grep -m 3 -E -A 3 "${KHYVE_FLAKE:-Oops: int3}" "$T/$_l.console"
 		cp "$T/$_l.console" "$T/$_l.console.flake"
 	done
 	echo "$_l: khyve exit status $_brc"

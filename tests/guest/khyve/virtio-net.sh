@@ -32,16 +32,18 @@ mkfifo hold
 exec 3> hold
 lim=$((200 * ${KHYVE_TIMEOUT_SCALE:-1}))
 i=0
-while [ $i -lt $lim ] && ! grep -q 'net.tx=done' net.console; do
+alive() { kill -0 $pid 2>/dev/null; }
+while [ $i -lt $lim ] && alive && ! grep -q 'net.tx=done' net.console; do
 	sleep 1
 	i=$((i + 1))
 done
 # Host to guest: the guest listens on 5001 from the start.
 for j in 1 2 3 4 5; do
-	if yes khyve-net-rx | head -c $n | nc 10.0.0.2 5001; then break; fi
+	alive || break
+	if yes khyve-net-rx | head -c $n | nc -w 20 10.0.0.2 5001; then break; fi
 	sleep 1
 done
-while [ $i -lt $lim ] && ! grep -q 'KHYVE-TEST-END' net.console; do
+while [ $i -lt $lim ] && alive && ! grep -q 'KHYVE-TEST-END' net.console; do
 	sleep 1
 	i=$((i + 1))
 done
@@ -50,6 +52,7 @@ exec 3>&-
 grep -q 'KHYVE-TEST-END' net.console || kill -KILL $pid 2>/dev/null
 wait $pid
 rc=$?
+echo "khyve exit status $rc"
 [ ! -x "${KHYVECTL:-}" ] || "$KHYVECTL" --vm=tnet$$ --destroy > /dev/null 2>&1
 c=net.console
 _console "$c" | grep -E '^KHYVE-VALUE|virtio|needs reset|ERROR|Sanitizer'
