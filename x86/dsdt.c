@@ -4,7 +4,7 @@
  *
  *   \_S5              Package {SLP_TYP_S5, SLP_TYP_S5, 0, 0}: soft-off
  *   \_SB.PCI0         PNP0A03 host bridge on bus 0: its _CRS hands out bus
- *                     numbers 0-255, the I/O space except the 0xCF8 config
+ *                     number 0 (no bridges), the I/O space except the 0xCF8 config
  *                     ports, the legacy VGA hole, the 32-bit BAR window and a
  *                     64-bit one above high RAM (x86_pci_mmio64_window)
  *   \_SB.PCI0.COMn    PNP0501 UARTs, for each lpc.comN configured
@@ -57,7 +57,7 @@ dsdt_pci_crs(const struct vm *vm, struct aml *a)
 	x86_pci_mmio64_window(vm, &base64, &end64);
 	aml_name(a, "_CRS");
 	aml_buffer_begin(a);
-	aml_res_word_bus(a, 0, 255);
+	aml_res_word_bus(a, 0, 0);		/* what the MCFG covers */
 	aml_res_io(a, 0xcf8, 8);		/* config mechanism #1 */
 	aml_res_word_io(a, 0x0000, 0x0cf7);
 	aml_res_word_io(a, 0x0d00, 0xffff);

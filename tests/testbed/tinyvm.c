@@ -15,12 +15,16 @@
  * an instruction between the two exits), then the HLT.  Anything else is a
  * failure.  Exit status: 0 pass, 1 fail, 77 no /dev/kvm (skip).
  *
- * `tinyvm --hold` instead creates one VM and sleeps until killed.  The
- * testbed's level-1 host runs it in the background: while a VM exists, KVM's
- * preempt-notifier static key stays on, so creating and destroying the test
- * VMs does not patch the scheduler's code each time.  (Code patching on a
- * running SMP kernel under QEMU's multi-threaded emulation sometimes leaves a
- * stale int3 behind, and the level-1 kernel dies of "Oops: int3".)
+ * `tinyvm --hold` instead creates two VMs and sleeps until killed.  The
+ * testbed's level-1 host runs it in the background, so that the static keys
+ * KVM flips as VMs come and go stay put and the test VMs patch no code:
+ * while a VM exists, the preempt-notifier key stays on (the scheduler's
+ * code); while a vCPU's in-kernel local APIC is software-disabled (never
+ * run: it stays so), apic_sw_disabled stays on (seen patched mid-suite in
+ * apic_has_pending_timer); while a vCPU without one exists,
+ * kvm_has_noapic_vcpu stays on (tinyvm's own VM has none).  Code patching
+ * on a running SMP kernel under QEMU's multi-threaded emulation sometimes
+ * leaves a stale int3 behind, and the level-1 kernel dies of "Oops: int3".
  */
 #include "vmm/vmm.h"
 
@@ -124,8 +128,15 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 2 && strcmp(argv[1], "--hold") == 0) {
-		if (vmm_open(&vm, NULL) < 0)
-			return (fail("open /dev/kvm"));
+		struct vmm_vm plain;
+		struct vmm_vcpu held, held_plain;
+
+		if (vmm_open(&vm, NULL) < 0 || vmm_create_irqchip(&vm) < 0 ||
+		    vmm_vcpu_create(&vm, 0, &held) < 0)
+			return (fail("hold a VM with an in-kernel APIC"));
+		if (vmm_open(&plain, NULL) < 0 ||
+		    vmm_vcpu_create(&plain, 0, &held_plain) < 0)
+			return (fail("hold a VM without one"));
 		for (;;)
 			pause();
 	}

@@ -211,7 +211,7 @@ mcfg(void)
 	T_CHECK(m != NULL);
 	if (m != NULL) {
 		T_CHECK(sum8(m, le(m + 4, 4)) == 0);
-		T_CHECK(le(m + 44, 8) == PCI_ECAM_BASE && m[55] == 255);
+		T_CHECK(le(m + 44, 8) == PCI_ECAM_BASE && m[54] == 0 && m[55] == (PCI_ECAM_SIZE >> 20) - 1);
 	}
 	free(r.base);
 }
