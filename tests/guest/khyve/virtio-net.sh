@@ -40,7 +40,7 @@ done
 # Host to guest: the guest listens on 5001 from the start.
 for j in 1 2 3 4 5; do
 	alive || break
-	if yes khyve-net-rx | head -c $n | nc -w 20 10.0.0.2 5001; then break; fi
+	if yes khyve-net-rx | head -c $n | timeout 120 nc 10.0.0.2 5001; then break; fi
 	sleep 1
 done
 while [ $i -lt $lim ] && alive && ! grep -q 'KHYVE-TEST-END' net.console; do
@@ -48,6 +48,7 @@ while [ $i -lt $lim ] && alive && ! grep -q 'KHYVE-TEST-END' net.console; do
 	i=$((i + 1))
 done
 exec 3>&-
+rm -f hold
 # The guest powers off after its scenario; a stuck one is killed.
 grep -q 'KHYVE-TEST-END' net.console || kill -KILL $pid 2>/dev/null
 wait $pid
