@@ -15,11 +15,11 @@
 # BENCH_INITRD (GUEST_INITRD with loadgen and the bench-* scenarios
 # appended), BENCH_IO_REPS, BENCH_DISK_MIB, BENCH_NET_SECS, BENCH_MODULES
 # (a folder of vhost-net modules and their load.list, for a host without
-# /dev/vhost-net).
+# /dev/vhost-net), BENCH_IO_VMMS (while developing: the VMMs of disk and net).
 set -u
 : "${BENCH_REPS:=5}" "${BENCH_MEM_REPS:=2}" "${BENCH_EXIT_REPS:=5}"
 : "${BENCH_CASES:=boot mem exit disk net}" "${BENCH_SETTLE:=2}" "${BENCH_LIMIT:=240}"
-: "${BENCH_TMP:=/tmp/khyve-bench}" "${BENCH_IO_REPS:=3}" "${BENCH_DISK_MIB:=64}"
+: "${BENCH_TMP:=/tmp/khyve-bench}" "${BENCH_IO_REPS:=3}" "${BENCH_DISK_MIB:=128}"
 : "${BENCH_NET_SECS:=3}" "${BENCH_INITRD:=}" "${LOADGEN:=}"
 mkdir -p "$BENCH_TMP"
 CMDLINE="console=ttyS0 panic=-1 quiet"
@@ -134,6 +134,12 @@ disk_once() {
 # (10.0.0.2), the host side 10.0.0.1.  The host receives the guest's
 # stream on port 5000, then sends its own to the guest's port 5001.
 NET_MAC=52:54:00:6b:68:79
+# net_host_stats PREFIX: the tap's counters and the host's TCP ones, after
+# a failure (busybox ip has no -s; /sys shows another namespace).
+net_host_stats() {
+	grep -E 'face|tap0' /proc/net/dev | sed "s/^/$1 /"
+	grep '^Tcp:' /proc/net/snmp | sed "s/^/$1 /"
+}
 net_one() {
 	_l=net-$1-$2 _con=$BENCH_TMP/net-$1-$2.console
 	_tap="-netdev tap,id=n0,ifname=tap0,script=no,downscript=no"
@@ -157,7 +163,7 @@ net_one() {
 	if ip addr add 10.0.0.1/24 dev tap0 && ip link set tap0 up; then
 		_host="$("$LOADGEN" tcp-recv -p 5000 -w 150 -P $_pid -k g2h)
 $("$LOADGEN" tcp-send -p 5001 -w 20 -P $_pid -t "$BENCH_NET_SECS" -s 0 -k h2g_send 10.0.0.2 ||
-		    ip -s link show tap0 | sed "s/^/# $_l: host /")"
+		    net_host_stats "# $_l: host")"
 	else
 		echo "# $_l: no tap0 came up"
 	fi
@@ -272,10 +278,10 @@ for c in $BENCH_CASES; do
 		fi
 		say "$c: disk_mib=$BENCH_DISK_MIB net_secs=$BENCH_NET_SECS io_reps=$BENCH_IO_REPS"
 		INITRD=$BENCH_INITRD
-		io_vmms="khyve qemu-pc"
+		io_vmms=${BENCH_IO_VMMS:-khyve qemu-pc}
 		if [ "$c" = disk ]; then
 			dd if=/dev/zero of="$BENCH_TMP/disk.img" bs=1048576 count="$BENCH_DISK_MIB" 2>/dev/null
-		elif vhost_ready; then
+		elif [ -z "${BENCH_IO_VMMS:-}" ] && vhost_ready; then
 			io_vmms="$io_vmms qemu-pc-vhost"
 		fi
 		for r in $(seq 1 "$BENCH_IO_REPS"); do

@@ -25,11 +25,19 @@ rc=$?
 wait $rx || rc=1
 cat /tmp/h2g.out
 if [ $rc != 0 ]; then
-	# What the guest's side of the device saw, for the bench's log.
-	for f in rx_packets rx_dropped rx_errors tx_packets tx_dropped; do
-		echo "bench-net: $eth $f $(cat "/sys/class/net/$eth/statistics/$f")"
-	done
-	grep virtio /proc/interrupts | sed 's/^/bench-net: /'
+	# What the guest's side saw, for the bench's log; does a ping still pass?
+	stats() {
+		for f in rx_packets rx_dropped rx_length_errors tx_packets tx_dropped; do
+			printf ' %s=%s' $f "$(cat "/sys/class/net/$eth/statistics/$f")"
+		done
+		echo
+		grep virtio /proc/interrupts | sed 's/^/bench-net: /'
+		grep '^Tcp:' /proc/net/snmp | sed 's/^/bench-net: /'
+	}
+	echo "bench-net: $eth$(stats)"
+	echo "bench-net: ping after the failure: $(ping -c 3 -W 1 10.0.0.1 2>&1 | grep -c 'bytes from')/3"
+	echo "bench-net: $eth$(stats)"
+	dmesg | grep -iE 'virtio|eth0|net' | tail -n 5 | sed 's/^/bench-net: /'
 fi
 echo "KHYVE-VALUE net.interrupts=$(grep -E 'virtio.*(input|output)' /proc/interrupts | awk '{ s += $2 } END { print s + 0 }')"
 exit $rc
