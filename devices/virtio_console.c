@@ -195,8 +195,12 @@ con_tx(struct con_port *p)
 static void
 on_client(int fd, void *arg)
 {
+	struct con_port *p = arg;
+
 	(void)fd;
-	con_rx(arg);
+	virtio_dev_enter(p->con->vd);
+	con_rx(p);
+	virtio_dev_leave(p->con->vd);
 }
 
 static void
@@ -211,10 +215,12 @@ on_listen(int fd, void *arg)
 		close(s);	/* one host end at a time */
 		return;
 	}
+	virtio_dev_enter(p->con->vd);
 	p->client_fd = s;
 	con_poll_client(p, true);
 	if (p->ready)
 		con_ctrl_send(p->con, p->id, EV_PORT_OPEN, 1);
+	virtio_dev_leave(p->con->vd);
 }
 
 /* ---- the driver's control messages ------------------------------------ */
@@ -284,7 +290,7 @@ con_reset(void *arg)
 	struct con *c = arg;
 	int i;
 
-	/* Runs on a vCPU thread: only flags the event loop does not race on. */
+	/* A vCPU thread, while the event loop keeps off (virtio_dev_enter). */
 	for (i = 0; i < c->nports; i++)
 		c->port[i].ready = false;
 	c->npending = 0;

@@ -14,7 +14,11 @@
  *
  * Locks: vd->lock guards the common configuration (features, status,
  * queue setup); each queue's lock guards its ring walker.  A device's
- * callbacks run without vd->lock, except reset.
+ * callbacks run without vd->lock, except reset.  vd->busy is held by the
+ * event loop while it works for the device (notify, and the device's own
+ * handlers through virtio_dev_enter) and by a vCPU writing the common
+ * configuration, so a reset never overlaps a chain in flight.  Order:
+ * busy, then lock, then a queue's lock.
  */
 #include "devices/virtio_pci.h"
 
@@ -74,6 +78,7 @@ struct virtio_dev {
 	struct pci_dev	*pci;
 	const struct virtio_ops *ops;
 	void		*arg;
+	pthread_mutex_t	busy;		/* see "Locks" above */
 	pthread_mutex_t	lock;		/* the common configuration */
 	uint32_t	dfselect, gfselect;
 	uint64_t	offered, guest;
@@ -226,11 +231,25 @@ on_kick(int fd, void *arg)
 	bool go;
 
 	(void)!read(fd, &n, sizeof(n));
+	pthread_mutex_lock(&vd->busy);
 	pthread_mutex_lock(&vd->lock);
 	go = (vd->status & S_DRIVER_OK) != 0 && q->live;
 	pthread_mutex_unlock(&vd->lock);
 	if (go && vd->ops->notify != NULL)
 		vd->ops->notify(vd->arg, q->idx);
+	pthread_mutex_unlock(&vd->busy);
+}
+
+void
+virtio_dev_enter(struct virtio_dev *vd)
+{
+	pthread_mutex_lock(&vd->busy);
+}
+
+void
+virtio_dev_leave(struct virtio_dev *vd)
+{
+	pthread_mutex_unlock(&vd->busy);
 }
 
 static void
@@ -476,9 +495,12 @@ bar_write(struct pci_dev *d, int bar, uint64_t off, int size, uint64_t val)
 	if (bar != VPCI_BAR || size > 8)
 		return;
 	if (off + (uint64_t)size <= 0x38) {
+		/* Setup and reset only: the event loop may have to finish first. */
+		pthread_mutex_lock(&vd->busy);
 		pthread_mutex_lock(&vd->lock);
 		common_write(vd, off, size, val);
 		pthread_mutex_unlock(&vd->lock);
+		pthread_mutex_unlock(&vd->busy);
 	} else if (off >= VPCI_DEVCFG &&
 	    off + (uint64_t)size <= VPCI_DEVCFG + vd->ops->cfg_size) {
 		if (vd->ops->cfg_write != NULL)
@@ -580,6 +602,7 @@ virtio_pci_create(struct vm *vm, config_node_t *node,
 	vd->offered = ops->features | (1ULL << VIRTIO_F_VERSION_1) |
 	    (1ULL << VIRTIO_F_RING_EVENT_IDX) |
 	    (1ULL << VIRTIO_F_RING_INDIRECT_DESC);
+	pthread_mutex_init(&vd->busy, NULL);
 	pthread_mutex_init(&vd->lock, NULL);
 	if (vm_at_destroy(vm, virtio_destroy, vd) != 0) {
 		free(vd);

@@ -41,11 +41,23 @@ struct virtio_ops {
 	void	(*cfg_read)(void *arg, uint32_t off, void *buf, int size);
 	void	(*cfg_write)(void *arg, uint32_t off, const void *buf,
 		    int size);
-	/* The guest kicked queue q (event loop thread); may be NULL. */
+	/* The guest kicked queue q (event loop thread, entered); may be NULL. */
 	void	(*notify)(void *arg, int q);
-	/* The driver reset the device: stop using the queues, then return. */
+	/*
+	 * The driver reset the device (a vCPU thread; no notify or entered
+	 * handler runs meanwhile): stop using the queues, then return.
+	 */
 	void	(*reset)(void *arg);
 };
+
+/*
+ * A device's own event-loop handlers (a tap or a socket became readable)
+ * run between virtio_dev_enter and virtio_dev_leave, as notify does: a
+ * driver reset waits for them, so no chain popped before the reset is
+ * written after it, into memory the driver has taken back.
+ */
+void virtio_dev_enter(struct virtio_dev *vd);
+void virtio_dev_leave(struct virtio_dev *vd);
 
 /* Creates the PCI function (slot from node) with nq queues of qsize. */
 struct virtio_dev *virtio_pci_create(struct vm *vm, config_node_t *node,
