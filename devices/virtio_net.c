@@ -68,6 +68,9 @@ struct net {
 	uint8_t		*frame;		/* a received frame waiting for buffers */
 	ssize_t		frame_len;	/* 0: none waiting */
 	struct vq_chain	chain[3];	/* 0: a frame's first rx chain, 1: tx, 2: rx */
+	/* The chains the waiting frame holds already, and its bytes in them. */
+	uint16_t	nbuf;
+	size_t		copied;
 	uint16_t	heads[NET_MAX_CHAINS];
 	uint32_t	lens[NET_MAX_CHAINS];
 };
@@ -138,9 +141,25 @@ net_finish(struct net *n, struct virtio_queue *q, uint16_t nbuf)
 		virtio_queue_push(q, n->heads[i], n->lens[i]);
 }
 
+/* The waiting frame is done with: its chains go back (LEN 0: dropped). */
+static void
+net_frame_done(struct net *n, struct virtio_queue *q, bool dropped)
+{
+	if (dropped)
+		memset(n->lens, 0, sizeof(n->lens[0]) * n->nbuf);
+	else	/* num_buffers (5.1.6.4), in the first chain's header. */
+		vq_chain_write(&n->chain[0], 10, &n->nbuf, 2);
+	net_finish(n, q, n->nbuf);
+	n->nbuf = 0;
+	n->copied = 0;
+}
+
 /*
  * Spreads the waiting frame over guest chains.  Returns 1 when delivered
- * (or dropped), 0 when the guest has too few buffers now.
+ * (or dropped), 0 when the guest has too few buffers now.  The chains
+ * taken so far stay taken: had they gone back, the rearm would ask for a
+ * kick at an index the guest has passed already (no kick would come) and
+ * find them available again at once (a busy loop on the event thread).
  */
 static int
 net_deliver(struct net *n)
@@ -148,35 +167,28 @@ net_deliver(struct net *n)
 	struct virtio_queue *q = virtio_queue(n->vd, NET_RXQ);
 	bool mrg = virtio_negotiated(n->vd, NET_F_MRG_RXBUF);
 	struct vq_chain *c;
-	size_t done = 0, k, len = (size_t)n->frame_len;
-	uint16_t nbuf = 0;
+	size_t k, len = (size_t)n->frame_len;
 
-	while (done < len) {
-		if (nbuf == NET_MAX_CHAINS || (!mrg && nbuf == 1)) {
+	while (n->copied < len) {
+		if (n->nbuf == NET_MAX_CHAINS || (!mrg && n->nbuf == 1)) {
 			/* Larger than the buffers it may use: drop it. */
-			memset(n->lens, 0, sizeof(n->lens[0]) * nbuf);
-			net_finish(n, q, nbuf);
+			net_frame_done(n, q, true);
 			return (1);
 		}
-		c = &n->chain[nbuf == 0 ? 0 : 2];
-		if (virtio_queue_pop(q, c) != 1) {
-			virtio_queue_unpop(q, nbuf);
+		c = &n->chain[n->nbuf == 0 ? 0 : 2];
+		if (virtio_queue_pop(q, c) != 1)
 			return (0);
-		}
-		k = vq_chain_write(c, 0, n->frame + done, len - done);
-		n->heads[nbuf] = c->head;
-		n->lens[nbuf++] = (uint32_t)k;
-		done += k;
-		if (nbuf == 1 && k < NET_HDR) {
+		k = vq_chain_write(c, 0, n->frame + n->copied, len - n->copied);
+		n->heads[n->nbuf] = c->head;
+		n->lens[n->nbuf++] = (uint32_t)k;
+		n->copied += k;
+		if (n->nbuf == 1 && k < NET_HDR) {
 			/* No room for the header: nothing sensible to give. */
-			n->lens[0] = 0;
-			net_finish(n, q, 1);
+			net_frame_done(n, q, true);
 			return (1);
 		}
 	}
-	/* num_buffers (5.1.6.4), in the first chain's header. */
-	vq_chain_write(&n->chain[0], 10, &nbuf, 2);
-	net_finish(n, q, nbuf);
+	net_frame_done(n, q, false);
 	return (1);
 }
 
@@ -203,9 +215,16 @@ net_rx(struct net *n)
 		if (!net_deliver(n)) {
 			/* Wait for the guest's kick on the receive queue. */
 			net_poll_tap(n, false);
-			if (virtio_queue_rearm(q))
-				continue;
-			return;
+			if (!virtio_queue_rearm(q))
+				return;
+			/*
+			 * Buffers came meanwhile: go on, and with the tap back
+			 * on the loop.  Left off, it would wait for a kick the
+			 * guest never sends: the index the rearm asked a kick
+			 * at is behind the guest once these buffers are used.
+			 */
+			net_poll_tap(n, true);
+			continue;
 		}
 		n->frame_len = 0;
 	}
@@ -232,6 +251,9 @@ net_notify(void *arg, int qi)
 	struct net *n = arg;
 
 	if (!n->offloads_set) {
+		/* A new driver: chains held from before the reset are void. */
+		n->nbuf = 0;
+		n->copied = 0;
 		net_set_offloads(n);
 		net_poll_tap(n, true);
 	}
