@@ -169,6 +169,9 @@ $("$LOADGEN" tcp-send -p 5001 -w 20 -P $_pid -t "$BENCH_NET_SECS" -s 0 -k h2g_se
 	fi
 	wait $_pid
 	echo "$_host" | grep '^#'
+	# The host's TCP retransmissions: lost or late frames both ways.
+	_host="$_host
+KHYVE-VALUE host_retrans=$(awk '/^Tcp:/ { if (h) print $13; h = 1 }' /proc/net/snmp)"
 	grep -q '^KHYVE-TEST-END .* rc=0' "$_con" || tail -n 25 "$_con" | tr -d '\r' | sed "s/^/# $_l: /"
 	echo "R net $1 $2 $(cat "$BENCH_TMP/$_l.time") $(echo "$_host" | sed -n 's/^KHYVE-VALUE //p' | tr '\n' ' ')$(guest_values "$_con" net)"
 }

@@ -39,5 +39,7 @@ if [ $rc != 0 ]; then
 	echo "bench-net: $eth$(stats)"
 	dmesg | grep -iE 'virtio|eth0|net' | tail -n 5 | sed 's/^/bench-net: /'
 fi
+# Frames the guest's driver threw away (a broken merged frame, say).
+echo "KHYVE-VALUE net.rx_dropped=$(cat /sys/class/net/$eth/statistics/rx_dropped)"
 echo "KHYVE-VALUE net.interrupts=$(grep -E 'virtio.*(input|output)' /proc/interrupts | awk '{ s += $2 } END { print s + 0 }')"
 exit $rc
