@@ -197,11 +197,21 @@ virtio_queue_unpop(struct virtio_queue *q, uint16_t n)
 void
 virtio_queue_push(struct virtio_queue *q, uint16_t head, uint32_t len)
 {
+	virtio_queue_push_n(q, &head, &len, 1);
+}
+
+void
+virtio_queue_push_n(struct virtio_queue *q, const uint16_t *heads,
+    const uint32_t *lens, uint16_t n)
+{
 	bool irq = false;
+	uint16_t i;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->live) {
-		vq_push(&q->vq, head, len);
+	if (q->live && n > 0) {
+		for (i = 0; i < n; i++)
+			vq_put(&q->vq, heads[i], lens[i]);
+		vq_publish(&q->vq);
 		irq = vq_need_interrupt(&q->vq);
 	}
 	pthread_mutex_unlock(&q->lock);

@@ -78,6 +78,9 @@ int virtio_queue_pop(struct virtio_queue *q, struct vq_chain *c);
 void virtio_queue_unpop(struct virtio_queue *q, uint16_t n);
 /* Returns a chain with len bytes written and interrupts if the guest wants. */
 void virtio_queue_push(struct virtio_queue *q, uint16_t head, uint32_t len);
+/* Returns n chains at once: the driver sees all of them used, or none. */
+void virtio_queue_push_n(struct virtio_queue *q, const uint16_t *heads,
+    const uint32_t *lens, uint16_t n);
 /*
  * After draining: re-arms guest notifications; true if more arrived
  * meanwhile (pop again).

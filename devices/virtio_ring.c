@@ -199,7 +199,7 @@ vq_unpop(struct vq *q, uint16_t n)
 }
 
 void
-vq_push(struct vq *q, uint16_t head, uint32_t len)
+vq_put(struct vq *q, uint16_t head, uint32_t len)
 {
 	volatile uint32_t *elem;
 
@@ -209,8 +209,22 @@ vq_push(struct vq *q, uint16_t head, uint32_t len)
 	elem[0] = head;
 	elem[1] = len;
 	q->used_idx++;
-	/* The element must be visible before the index that publishes it. */
+}
+
+void
+vq_publish(struct vq *q)
+{
+	if (q->used == NULL)
+		return;
+	/* The elements must be visible before the index that publishes them. */
 	__atomic_store_n(&q->used[1], q->used_idx, __ATOMIC_RELEASE);
+}
+
+void
+vq_push(struct vq *q, uint16_t head, uint32_t len)
+{
+	vq_put(q, head, len);
+	vq_publish(q);
 }
 
 bool

@@ -94,6 +94,14 @@ void vq_unpop(struct vq *q, uint16_t n);
 void vq_push(struct vq *q, uint16_t head, uint32_t len);
 
 /*
+ * vq_push in two steps, for chains the driver must see used together (a
+ * received frame spread over merged buffers, 5.1.6.4): vq_put fills a used
+ * element without publishing it, vq_publish makes every put one visible.
+ */
+void vq_put(struct vq *q, uint16_t head, uint32_t len);
+void vq_publish(struct vq *q);
+
+/*
  * After pushes: whether the guest wants an interrupt now (event index or
  * the NO_INTERRUPT flag).
  */

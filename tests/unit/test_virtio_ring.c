@@ -326,6 +326,22 @@ t_event_idx(void)
 	offer(4, 0);
 	T_CHECK(vq_enable_notify(&q));
 
+	/* vq_put fills used elements unseen; vq_publish shows them at once. */
+	fresh(&q, true, false);
+	for (i = 0; i < 2; i++)
+		offer(i, (uint16_t)i);
+	T_CHECK(vq_pop(&q, &c) == 1);
+	vq_put(&q, c.head, 100);
+	T_CHECK(vq_pop(&q, &c) == 1);
+	vq_put(&q, c.head, 200);
+	T_CHECK(*(uint16_t *)(mem + USED + 2) == 0);
+	vq_publish(&q);
+	T_CHECK(*(uint16_t *)(mem + USED + 2) == 2);
+	T_CHECK(*(uint32_t *)(mem + USED + 4) == 0 &&
+	    *(uint32_t *)(mem + USED + 8) == 100);
+	T_CHECK(*(uint32_t *)(mem + USED + 12) == 1 &&
+	    *(uint32_t *)(mem + USED + 16) == 200);
+
 	/* Without event idx: NO_INTERRUPT in avail flags. */
 	fresh(&q, false, false);
 	*avail16(0) = VRING_AVAIL_F_NO_INTERRUPT;

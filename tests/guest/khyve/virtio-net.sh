@@ -32,7 +32,11 @@ mkfifo hold
 exec 3> hold
 lim=$((200 * ${KHYVE_TIMEOUT_SCALE:-1}))
 i=0
-alive() { kill -0 $pid 2>/dev/null; }
+# khyve still runs a guest that can get on (a stuck or dead one ends the wait).
+alive() {
+	kill -0 $pid 2>/dev/null &&
+	    ! grep -qE 'detected stalls|Kernel panic|Oops: ' net.console
+}
 while [ $i -lt $lim ] && alive && ! grep -q 'net.tx=done' net.console; do
 	sleep 1
 	i=$((i + 1))
