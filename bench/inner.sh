@@ -18,7 +18,7 @@
 # /dev/vhost-net), BENCH_IO_VMMS (while developing: the VMMs of disk and net).
 set -u
 : "${BENCH_REPS:=5}" "${BENCH_MEM_REPS:=2}" "${BENCH_EXIT_REPS:=5}"
-: "${BENCH_CASES:=boot mem exit disk net}" "${BENCH_SETTLE:=2}" "${BENCH_LIMIT:=240}"
+: "${BENCH_CASES:=boot pvh mem exit disk net}" "${BENCH_SETTLE:=2}" "${BENCH_LIMIT:=240}"
 : "${BENCH_TMP:=/tmp/khyve-bench}" "${BENCH_IO_REPS:=3}" "${BENCH_DISK_MIB:=128}"
 : "${BENCH_NET_SECS:=3}" "${BENCH_INITRD:=}" "${LOADGEN:=}"
 mkdir -p "$BENCH_TMP"

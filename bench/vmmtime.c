@@ -7,7 +7,7 @@
  * /proc/PID/smaps_rollup and /proc/PID/smaps, then kills the VMM.
  *
  * Guest RAM is told apart from the VMM's own memory by size: every mapping
- * at least 7/8 of -g BYTES is the guest's (khyve: a MAP_SHARED memfd; QEMU:
+ * at least 7/8 of -g BYTES is the guest's (khyve: anonymous, or the RAM file of a named VM; QEMU:
  * an anonymous private mapping).  The VMM's own share is the total less
  * those mappings, for Rss, the private pages (Private_Clean+Private_Dirty)
  * and Anonymous; the peak is VmHWM less the guest's resident part.
