@@ -132,17 +132,10 @@ net_poll_tap(struct net *n, bool on)
 }
 
 /*
- * Gives the popped chains back with their lengths, all in one publish: a
- * driver that saw the first chain (and its num_buffers) before the rest
- * would drop the frame (5.1.6.4: used together).
+ * The waiting frame is done with: its chains go back (LEN 0: dropped), all
+ * in one publish: a driver that saw the first chain (and its num_buffers)
+ * before the rest would drop the frame (5.1.6.4: used together).
  */
-static void
-net_finish(struct net *n, struct virtio_queue *q, uint16_t nbuf)
-{
-	virtio_queue_push_n(q, n->heads, n->lens, nbuf);
-}
-
-/* The waiting frame is done with: its chains go back (LEN 0: dropped). */
 static void
 net_frame_done(struct net *n, struct virtio_queue *q, bool dropped)
 {
@@ -150,7 +143,7 @@ net_frame_done(struct net *n, struct virtio_queue *q, bool dropped)
 		memset(n->lens, 0, sizeof(n->lens[0]) * n->nbuf);
 	else	/* num_buffers (5.1.6.4), in the first chain's header. */
 		vq_chain_write(&n->chain[0], 10, &n->nbuf, 2);
-	net_finish(n, q, n->nbuf);
+	virtio_queue_push_n(q, n->heads, n->lens, n->nbuf);
 	n->nbuf = 0;
 	n->copied = 0;
 }
@@ -253,9 +246,6 @@ net_notify(void *arg, int qi)
 	struct net *n = arg;
 
 	if (!n->offloads_set) {
-		/* A new driver: chains held from before the reset are void. */
-		n->nbuf = 0;
-		n->copied = 0;
 		net_set_offloads(n);
 		net_poll_tap(n, true);
 	}
