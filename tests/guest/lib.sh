@@ -75,7 +75,6 @@ boot_linux() {
 		grep -m 3 -E -A 3 "${KHYVE_FLAKE:-Oops: int3}" "$T/$_l.console"
 		cp "$T/$_l.console" "$T/$_l.console.flake"
 	done
-	echo "$_l: khyve exit status $_brc"
 	return "$_brc"
 }
 
